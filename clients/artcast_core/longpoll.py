@@ -1,0 +1,96 @@
+# One long-poll subscription as a small state machine (PROTOCOL.md,
+# "Following a key"). No sockets here: the caller sends `request()`, reads
+# the whole response, and hands it to `handle()`.
+#
+#   poll = LongPoll("test/tick")
+#   while True:
+#       data = send_and_read_all(poll.request(host, port))   # caller's I/O
+#       changed, value = poll.handle_bytes(data)
+#       if changed:
+#           show(value)
+#
+# The first request asks ?wait=0 so a freshly started device gets the
+# current value at once; every later one sends If-None-Match with the last
+# ETag, so however slow the loop is, the client never misses the latest
+# state. 204 means "nothing new in time": ask again.
+
+import json
+
+from artcast_core.errors import WireError
+from artcast_core.http import build_get, parse_response
+from artcast_core.keys import key_problem
+
+# Ask the server to hold each request this long (seconds). Below the
+# server's --poll-timeout default (25) and far below proxy idle limits.
+DEFAULT_HOLD = 20
+# How long past the hold the client waits before it calls the server dead.
+SOCKET_MARGIN = 10
+
+
+class LongPoll:
+    """Follow one key. `fmt` is "json" (values decoded) or "text" (str)."""
+
+    def __init__(self, key, hold=DEFAULT_HOLD, prefix="", fmt="json"):
+        problem = key_problem(key)
+        if problem is not None:
+            raise ValueError(problem)
+        if fmt not in ("json", "text"):
+            raise ValueError("fmt must be 'json' or 'text'")
+        self.key = key
+        self.hold = hold
+        self.prefix = prefix
+        self.fmt = fmt
+        self.etag = None
+        self.primed = False  # True once the wait=0 request has been answered
+
+    def socket_timeout(self):
+        """Seconds a client should wait for the answer to `request()`."""
+        return (self.hold if self.primed else 0) + SOCKET_MARGIN
+
+    def path(self):
+        wait = self.hold if self.primed else 0
+        query = "?wait=%d" % wait
+        if self.fmt == "text":
+            query += "&format=text"
+        return "%s/artcasts/%s%s" % (self.prefix, self.key, query)
+
+    def request(self, host, port):
+        headers = {"Accept": "text/plain" if self.fmt == "text" else "application/json"}
+        if self.etag is not None:
+            headers["If-None-Match"] = self.etag
+        return build_get(host, port, self.path(), headers)
+
+    def handle(self, status, headers, body):
+        """Take a parsed response; return (changed, value).
+
+        changed is False for 204 (nothing new). A 4xx/5xx raises WireError
+        with reason "http-<status>" so the caller can log it and back off.
+        """
+        if status == 204:
+            self.primed = True
+            return False, None
+        if status != 200:
+            raise WireError("http-%d" % status, "server answered %d for %s: %s"
+                            % (status, self.key, body[:80].decode("utf-8", "replace")))
+        try:
+            text = body.decode("utf-8")
+        except UnicodeError:
+            raise WireError("bad-response", "value is not UTF-8")
+        if self.fmt == "json":
+            try:
+                value = json.loads(text)
+            except ValueError:
+                raise WireError("bad-response", "value is not JSON")
+        else:
+            value = text
+        self.primed = True
+        self.etag = headers.get("etag")
+        return True, value
+
+    def handle_bytes(self, data):
+        status, headers, body = parse_response(data)
+        return self.handle(status, headers, body)
+
+    def reset(self):
+        """After the connection broke: ask for the current value again."""
+        self.primed = False

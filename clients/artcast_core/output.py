@@ -1,0 +1,154 @@
+# One output of a piece, end to end, without hardware:
+# value -> field -> mapping -> motion -> device state.
+#
+# The Pi client and the ESP32 firmware each own a device object with ONE
+# write call; between values they call `frame(dt)` and write the state it
+# returns when it changed. Everything that decides what the hardware shows
+# (mapping, fades, slew, brightness limit, power cap, the offline status
+# pixel) lives here, so both run the same code and tests/vectors/mapping.json
+# pins it down.
+#
+#   >>> from artcast_core.piece import check_outputs
+#   >>> spec = check_outputs([{"key": "t", "device": {"type": "servo", "pin": 12},
+#   ...                        "mapping": {"type": "linear", "from": [0, 10]},
+#   ...                        "motion": {"slew": 60}}])[0]
+#   >>> out = Output(spec)
+#   >>> out.accept(0); out.frame(0)
+#   (True, 0.0)
+#   >>> out.accept(10); out.frame(1.0)      # 60 deg/s: one second later
+#   (True, 60.0)
+#
+# Device states returned by frame():
+#   neopixel  list of pixel tuples, brightness and power cap applied
+#   servo     angle in degrees, or None (released: no pulses)
+#   pin       True / False (logical; mapping.pin_level gives the level)
+#   pwm       duty 0..1 (mapping.pwm_duty applied)
+
+from artcast_core.mapping import apply_brightness, map_value, pwm_duty, select
+from artcast_core.motion import Fade, Slew, jump
+
+# Current a WS2812-type pixel draws per channel at full brightness, and at
+# rest (mA). Conservative datasheet figures; used only when the piece file
+# gives a "power" block. hardware/ documents the same numbers.
+MA_PER_CHANNEL = 20.0
+MA_IDLE_PER_PIXEL = 1.0
+
+
+def safe_target(device):
+    """What a device shows when parked: dark, released, off."""
+    kind = device["type"]
+    if kind == "neopixel":
+        return [tuple([0] * device["channels"])] * device["count"]
+    if kind == "servo":
+        return None
+    if kind == "pin":
+        return False
+    return 0.0
+
+
+def power_caps(piece):
+    """Brightness factor per output (1.0 = no cap) so all strips together
+    never draw more than the piece's "power" supply, even all-white.
+
+    >>> power_caps({"power": {"supply_volts": 5, "supply_amps": 1, "reserve_amps": 0},
+    ...             "outputs": [{"device": {"type": "neopixel", "count": 20, "channels": 3,
+    ...                                      "brightness": 1.0}}]})
+    [0.8166666666666667]
+    """
+    outputs = piece["outputs"]
+    caps = [1.0] * len(outputs)
+    power = piece.get("power")
+    if not power:
+        return caps
+    full = 0.0
+    idle = 0.0
+    for out in outputs:
+        dev = out["device"]
+        if dev["type"] == "neopixel":
+            full += dev["count"] * dev["channels"] * MA_PER_CHANNEL * dev["brightness"]
+            idle += dev["count"] * MA_IDLE_PER_PIXEL
+    budget = (power["supply_amps"] - power["reserve_amps"]) * 1000.0 - idle
+    if full <= 0 or budget >= full:
+        return caps
+    factor = max(0.0, budget / full)
+    for i in range(len(outputs)):
+        if outputs[i]["device"]["type"] == "neopixel":
+            caps[i] = factor
+    return caps
+
+
+class Output:
+    """Runtime state of one validated output (see check_output)."""
+
+    def __init__(self, spec, power_cap=1.0):
+        self.spec = spec
+        self.key = spec["key"]
+        self.device = spec["device"]
+        self.kind = self.device["type"]
+        self.brightness = self.device.get("brightness", 1.0) * power_cap
+        motion = spec["motion"]
+        if self.kind == "servo":
+            self.motion = Slew(motion["slew"])
+        else:
+            self.motion = Fade(motion["fade"] if self.kind != "pin" else 0.0)
+        jump(self.motion, safe_target(self.device))
+        self.memory = {}
+        self.online = True
+        self.last = None
+        self.has_value = False
+
+    def accept(self, value):
+        """Take a new artcast value. Raises MappingError if it is unusable
+        (the state is then unchanged)."""
+        if self.spec["field"] is not None:
+            value = select(value, self.spec["field"])
+        target = map_value(self.spec["mapping"], self.device, value, self.memory)
+        self.motion.set_target(target)
+        self.has_value = True
+        return target
+
+    def set_online(self, online):
+        """The server was lost (False) or reached again (True)."""
+        if online == self.online:
+            return
+        self.online = online
+        if not online and self.spec["on_disconnect"]["action"] == "safe":
+            jump(self.motion, safe_target(self.device))
+            self.memory = {}
+
+    def park(self):
+        """Go to the safe state now (SIGTERM, close())."""
+        jump(self.motion, safe_target(self.device))
+        return self.state()
+
+    def state(self):
+        """The device state for the current motion position."""
+        now = self.motion.current
+        if self.kind == "neopixel":
+            pixels = apply_brightness(now, self.brightness)
+            status = self.spec["on_disconnect"]["status_pixel"]
+            if status is not None and not self.online:
+                pixels[status["index"]] = apply_brightness([status["colour"]], self.brightness)[0]
+            return pixels
+        if self.kind == "pwm":
+            return pwm_duty(self.device, now)
+        if self.kind == "pin":
+            return bool(now)
+        return now
+
+    def frame(self, dt):
+        """Advance motion by dt seconds -> (changed, device state)."""
+        self.motion.step(dt)
+        state = self.state()
+        changed = state != self.last
+        self.last = state
+        return changed, state
+
+    def moving(self):
+        return self.motion.moving()
+
+
+def build_outputs(piece):
+    """Output objects for every output of a validated piece."""
+    caps = power_caps(piece)
+    return [Output(piece["outputs"][i], caps[i]) for i in range(len(piece["outputs"]))]

@@ -1,0 +1,178 @@
+# `artcast power`: the calculator's printed numbers against hand-checked
+# cases, the exit status for a mismatched piece file, and clear errors.
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from artcast_hardware import power_cli
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def run(capsys, *argv):
+    code = power_cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def write_piece(tmp_path, piece, name="piece.json"):
+    path = tmp_path / name
+    path.write_text(json.dumps(piece))
+    return str(path)
+
+
+def strip_output(count, brightness=None, order=None, key="room/light"):
+    device = {"type": "neopixel", "pin": 18, "count": count}
+    if brightness is not None:
+        device["brightness"] = brightness
+    if order is not None:
+        device["order"] = order
+    return {"key": key, "device": device}
+
+
+def test_hand_checked_strip(capsys):
+    # 60 * (1 + 0.5 * 60) = 1860 mA; * 1.2 = 2232 mA.
+    # Wire, 1 m each way, 0.25 V allowed: 22 AWG drops 1.86 * 2 * 0.05296
+    # = 0.197 V and is rated 2 A -> 22 AWG. Cap on 4 A: 0.90 (see core tests).
+    code, out, _ = run(capsys, "--pixels", "60", "--brightness", "0.5", "--supply-amps", "4")
+    assert code == 0
+    assert "up to 1.86 A" in out
+    assert "supply needed (with 20% margin): 2.23 A at 5 V" in out
+    assert "22 AWG (0.33 mm2)" in out
+    assert "allows brightness up to 0.90" in out
+    assert "OK" in out
+
+
+def test_hand_checked_rgbw_and_length(capsys):
+    # 30 RGBW at full: 30 * 81 = 2430 mA. 2 m each way at 5 V:
+    # 20 AWG: 2.43 * 4 * 0.03331 = 0.324 V > 0.25; 18 AWG: 0.204 V -> 18 AWG.
+    code, out, _ = run(capsys, "--pixels", "30", "--rgbw", "--length", "2")
+    assert code == 0
+    assert "RGBW" in out and "up to 2.43 A" in out
+    assert "18 AWG (0.82 mm2)" in out and "loses 0.20 V" in out
+
+
+def test_hand_checked_servos(capsys):
+    # 3 standard servos: 3 * 600 = 1.8 A moving, 3 * 2500 = 7.5 A stalled,
+    # supply 1.8 * 1.2 = 2.16 A.
+    code, out, _ = run(capsys, "--servos", "3", "--servo-size", "standard")
+    assert code == 0
+    assert "moving: 1.80 A; all stalled at once: 7.50 A" in out
+    assert "servo supply needed: 2.16 A" in out
+    assert "OWN" in out
+
+
+def test_mismatch_warns_and_exits_nonzero(capsys):
+    # 300 px at full white: 300 * 61 = 18.3 A, needs 21.96 A; a 10 A supply
+    # allows (8333.3 - 300) / 18000 = 0.446 -> 0.44.
+    code, out, _ = run(capsys, "--pixels", "300", "--supply-amps", "10")
+    assert code == power_cli.EXIT_MISMATCH == 1
+    assert "WARNING" in out
+    assert "21.96 A" in out
+    assert "Lower the brightness limit to 0.44" in out
+
+
+def test_too_long_run_says_inject_power(capsys):
+    code, out, _ = run(capsys, "--pixels", "300", "--length", "5")
+    assert code == 0
+    assert "no single wire is thick enough" in out
+
+
+def test_controller_on_the_strip_supply(capsys):
+    # 60 * 61 = 3660 + 250 (ESP32) = 3910 mA worst case
+    code, out, _ = run(capsys, "--pixels", "60", "--controller", "esp32")
+    assert "worst case (all white at the limit): 3.91 A" in out
+
+
+def test_piece_file_that_fits(capsys, tmp_path):
+    piece = {"server": "http://artcast.local:8888",
+             "power": {"supply_volts": 5, "supply_amps": 4},
+             "outputs": [strip_output(60, 0.5),
+                         {"key": "room/angle", "device": {"type": "servo", "pin": 12}}]}
+    code, out, _ = run(capsys, "--piece", write_piece(tmp_path, piece))
+    assert code == 0
+    assert "room/light" in out and "up to 1.86 A" in out
+    assert "Servos (1 micro)" in out
+    assert "OK: the brightness limit fits the supply." in out
+
+
+def test_piece_file_mismatch(capsys, tmp_path):
+    # two strips share the 4 A supply: 2 * 60 * 61 = 7320 mA at full white.
+    # Shared cap: (3333.3 - 120) / 7200 = 0.446 -> 0.44.
+    piece = {"power": {"supply_amps": 4},
+             "outputs": [strip_output(60, 1.0, key="a"), strip_output(60, 1.0, key="b")]}
+    code, out, _ = run(capsys, "--piece", write_piece(tmp_path, piece))
+    assert code == 1
+    assert "WARNING" in out and "7.32 A" in out
+    assert "Lower the brightness limit to 0.44" in out
+
+
+def test_piece_rgbw_order_counts_four_channels(capsys, tmp_path):
+    piece = {"outputs": [strip_output(10, 1.0, order="GRBW")]}
+    code, out, _ = run(capsys, "--piece", write_piece(tmp_path, piece))
+    assert "RGBW" in out and "up to 0.81 A" in out     # 10 * 81
+
+
+def test_command_line_overrides_piece(capsys, tmp_path):
+    piece = {"power": {"supply_amps": 4}, "outputs": [strip_output(60, 1.0)]}
+    code, out, _ = run(capsys, "--piece", write_piece(tmp_path, piece),
+                       "--brightness", "0.5")
+    assert code == 0 and "brightness limit 0.50" in out
+
+
+@pytest.mark.parametrize("piece, field", [
+    ({"outputs": [strip_output(-1)]}, "outputs[0].device.count"),
+    ({"outputs": [strip_output(10, 2)]}, "outputs[0].device.brightness"),
+    ({"outputs": [strip_output(10, order=3)]}, "outputs[0].device.order"),
+    ({"outputs": [{"key": "k", "device": {"type": "neopixel", "pin": 18}}]},
+     "outputs[0].device.count"),
+    ({"outputs": [{"key": "k", "device": {"type": "servo", "size": "huge"}}]},
+     "outputs[0].device.size"),
+    ({"outputs": "none"}, "outputs"),
+    ({"outputs": [], "power": {"supply_amps": "4"}}, "power.supply_amps"),
+    ({"outputs": [], "power": 4}, "power"),
+    ([1, 2], "JSON object"),
+])
+def test_bad_piece_files_name_the_field(capsys, tmp_path, piece, field):
+    code, out, err = run(capsys, "--piece", write_piece(tmp_path, piece))
+    assert code == 2
+    assert field in err
+    assert "Traceback" not in err
+
+
+def test_unreadable_and_broken_files(capsys, tmp_path):
+    code, _, err = run(capsys, "--piece", str(tmp_path / "missing.json"))
+    assert code == 2 and "cannot read piece file" in err
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"outputs": [')
+    code, _, err = run(capsys, "--piece", str(broken))
+    assert code == 2 and "not valid JSON" in err
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["--pixels", "10", "--brightness", "1.5"], "--brightness"),
+    (["--pixels", "-4"], "--pixels"),
+    (["--pixels", "ten"], "--pixels"),
+    (["--supply-amps", "0", "--pixels", "3"], "--supply-amps"),
+    ([], "--piece"),
+])
+def test_bad_arguments(capsys, argv, words):
+    with pytest.raises(SystemExit) as exit_info:
+        power_cli.main(argv)
+    assert exit_info.value.code == 2
+    assert words in capsys.readouterr().err
+
+
+def test_runs_as_a_module():
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [os.path.join(REPO, "clients"), os.path.join(REPO, "hardware"), env.get("PYTHONPATH", "")])
+    result = subprocess.run([sys.executable, "-m", "artcast_hardware.power_cli",
+                             "--pixels", "144", "--brightness", "0.25"],
+                            capture_output=True, text=True, env=env, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert "up to 2.30 A" in result.stdout   # 144 * 16 = 2304 mA

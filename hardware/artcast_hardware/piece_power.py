@@ -1,136 +1,77 @@
 """Read the power-relevant parts of a piece file for `artcast power`.
 
-A piece file (see clients/artcast_kinetic) lists outputs; the calculator
-needs only: each neopixel output's pixel count, pixel order (RGBW draws
-more) and brightness limit, each servo output, and the optional top-level
-block
+The outputs are checked by the same validator the kinetic client and the
+ESP32 firmware use (artcast_core.piece.check_outputs), so the calculator
+reads exactly the numbers the piece will run with: every neopixel output's
+pixel count, pixel order (RGBW draws more) and brightness limit, and every
+servo. The optional top-level block
 
-    "power": {"supply_volts": 5, "supply_amps": 4}
+    "power": {"supply_volts": 5, "supply_amps": 4, "reserve_amps": 0}
 
-describing the strip supply. Everything else in the file is ignored here;
-the kinetic client's own validator checks the rest when the piece starts.
-
-Errors name the field, like the kinetic client's:
+describes the strip supply ("reserve_amps": anything else on it, such as an
+ESP32). The rest of the file (server, name, an ESP32 config's "wifi") is not
+looked at here. Errors name the field, in the kinetic client's words:
 
 >>> try:
-...     read_piece_data({"outputs": [{"key": "a", "device": {"type": "neopixel",
-...                      "pin": 18, "count": -3}}]})
+...     read_piece_data({"outputs": [{"key": "a", "mapping": {"type": "bar", "from": [0, 9]},
+...                      "device": {"type": "neopixel", "pin": 18, "count": -3}}]})
 ... except PiecePowerError as e:
 ...     print(e)
-outputs[0].device.count: must be a whole number >= 0 (got -3)
+outputs[0].device.count: must be between 1 and 2048 (got -3)
 """
 
 import json
 
-from artcast_core.power import SERVO_MA
-
-PIXEL_COUNT_FIELDS = ("count", "pixels", "pixel_count")
-BRIGHTNESS_FIELDS = ("brightness", "brightness_limit", "max_brightness")
-ORDER_FIELDS = ("order", "pixel_order")
+from artcast_core.piece import check_outputs
+from artcast_core.piece_fields import (
+    REQUIRED, PieceError, get_number, need_object, only_fields)
 
 
 class PiecePowerError(ValueError):
     """The piece file cannot be read for a power calculation."""
 
 
-def _is_number(x):
-    return type(x) in (int, float)
-
-
-def _first(obj, names):
-    for name in names:
-        if name in obj:
-            return name, obj[name]
-    return None, None
-
-
-def _device(output, where):
-    """Return (kind, fields, path) for an output, in either layout:
-    {"device": {"type": "neopixel", ...}} or {"device": "neopixel", ...}."""
-    device = output.get("device", output.get("type"))
-    if isinstance(device, dict):
-        kind = device.get("type", device.get("kind"))
-        return kind, device, where + ".device"
-    return device, output, where
-
-
-def _strip(fields, path, name):
-    field, count = _first(fields, PIXEL_COUNT_FIELDS)
-    if field is None:
-        raise PiecePowerError("%s.count: is required for a neopixel output" % path)
-    if type(count) is not int or count < 0:
-        raise PiecePowerError("%s.%s: must be a whole number >= 0 (got %s)"
-                              % (path, field, json.dumps(count)))
-    field, brightness = _first(fields, BRIGHTNESS_FIELDS)
-    if field is None:
-        brightness = 1.0
-    elif not _is_number(brightness) or not 0 <= brightness <= 1:
-        raise PiecePowerError("%s.%s: must be a number from 0 to 1 (got %s)"
-                              % (path, field, json.dumps(brightness)))
-    field, order = _first(fields, ORDER_FIELDS)
-    channels = 3
-    if order is not None:
-        if not isinstance(order, str):
-            raise PiecePowerError("%s.%s: must be a string like \"GRB\" or \"GRBW\" (got %s)"
-                                  % (path, field, json.dumps(order)))
-        channels = 4 if "W" in order.upper() else 3
-    if fields.get("rgbw") is True:
-        channels = 4
-    return {"name": name, "pixels": count, "channels": channels,
-            "brightness": float(brightness)}
-
-
 def _power_block(piece):
-    block = piece.get("power")
-    result = {"supply_volts": 5.0, "supply_amps": None}
-    if block is None:
+    # Same fields and limits as artcast_core.piece's check of "power".
+    result = {"supply_volts": 5.0, "supply_amps": None, "reserve_amps": 0.0}
+    if "power" not in piece:
         return result
-    if not isinstance(block, dict):
-        raise PiecePowerError("power: must be an object like "
-                              "{\"supply_volts\": 5, \"supply_amps\": 4}")
-    for name, lo in (("supply_volts", 0.5), ("supply_amps", 0.001)):
-        if name in block:
-            x = block[name]
-            if not _is_number(x) or x < lo:
-                raise PiecePowerError("power.%s: must be a number of at least %s (got %s)"
-                                      % (name, lo, json.dumps(x)))
-            result[name] = float(x)
+    block = need_object(piece["power"], "power")
+    only_fields(block, "power", ("supply_volts", "supply_amps", "reserve_amps"))
+    result["supply_volts"] = float(get_number(block, "supply_volts", "power", lo=1, hi=48, default=5))
+    result["supply_amps"] = float(get_number(block, "supply_amps", "power", lo=0.05, hi=200))
+    result["reserve_amps"] = float(get_number(block, "reserve_amps", "power", lo=0, hi=200, default=0))
     return result
 
 
 def read_piece_data(piece):
-    """Power settings from a parsed piece (a dict).
+    """Power settings from a decoded piece file (or ESP32 config.json).
 
     >>> s = read_piece_data({"power": {"supply_amps": 4}, "outputs": [
-    ...     {"key": "k", "device": {"type": "neopixel", "pin": 18, "count": 60,
-    ...      "brightness": 0.5}}]})
+    ...     {"key": "k", "mapping": {"type": "bar", "from": [0, 100]},
+    ...      "device": {"type": "neopixel", "pin": 18, "count": 60, "brightness": 0.5}}]})
     >>> s["strips"][0]["pixels"], s["strips"][0]["brightness"], s["supply_amps"]
     (60, 0.5, 4.0)
     """
     if not isinstance(piece, dict):
         raise PiecePowerError("the piece file must hold a JSON object {...}")
-    outputs = piece.get("outputs")
-    if not isinstance(outputs, list):
-        raise PiecePowerError("outputs: must be a list of outputs (got %s)"
-                              % ("nothing" if outputs is None else json.dumps(outputs)[:40]))
-    settings = {"strips": [], "servos": []}
-    settings.update(_power_block(piece))
+    try:
+        outputs = check_outputs(piece.get("outputs", REQUIRED), "outputs")
+        settings = _power_block(piece)
+    except PieceError as e:
+        raise PiecePowerError(str(e))
+    settings["strips"] = []
+    settings["servos"] = []
     for i, output in enumerate(outputs):
-        where = "outputs[%d]" % i
-        if not isinstance(output, dict):
-            raise PiecePowerError("%s: must be an object {...}" % where)
-        kind, fields, path = _device(output, where)
-        name = output.get("name") or output.get("key") or where
-        if not isinstance(name, str):
-            name = where
-        if kind == "neopixel":
-            settings["strips"].append(_strip(fields, path, name))
-        elif kind == "servo":
-            size = fields.get("size", "micro")
-            if size not in SERVO_MA:
-                raise PiecePowerError("%s.size: must be one of %s (got %s)"
-                                      % (path, ", ".join(sorted(SERVO_MA)), json.dumps(size)))
-            settings["servos"].append({"name": name, "size": size})
+        device = output["device"]
+        name = output["name"] or output["key"]
+        if device["type"] == "neopixel":
+            settings["strips"].append({
+                "name": name, "pixels": device["count"],
+                "channels": device["channels"], "brightness": float(device["brightness"])})
+        elif device["type"] == "servo":
+            # Piece files do not say how big a servo is; `--servo-size` does.
+            settings["servos"].append({"name": name, "size": "micro"})
     return settings
 
 

@@ -1,15 +1,16 @@
-# Which pin does what: the one list the wiring diagrams, the guides and the
-# tests read, so a diagram can never disagree with the example piece files.
-#
-# Raspberry Pi pins are given twice: the GPIO number (what the piece file and
-# the software use) and the physical pin number on the 40-pin header (what
-# you count with your finger: pin 1 is the corner pin nearest the SD card
-# end, marked with a square pad; odd pins on the inner row, even on the edge).
-#
-# >>> PI["neopixel"].label()
-# 'GPIO18 (pin 12)'
-# >>> ESP32["servo"].label()
-# 'GPIO17'
+"""Which pin does what: the one list the wiring diagrams, the guides and the
+tests read, so a diagram can never disagree with the example piece files.
+
+Raspberry Pi pins are given twice: the GPIO number (what the piece file and
+the software use) and the physical pin number on the 40-pin header (what
+you count with your finger: pin 1 is the corner pin nearest the SD card
+end, marked with a square pad; odd pins on the inner row, even on the edge).
+
+>>> PI["neopixel"].label()
+'GPIO18 (pin 12)'
+>>> ESP32["servo"].label()
+'GPIO17'
+"""
 
 
 class Pin:

@@ -83,7 +83,8 @@ def _check_args(args):
 
 def settings_from(args):
     """Merge the piece file (if any) with the command line (which wins)."""
-    s = {"strips": [], "servos": [], "supply_volts": 5.0, "supply_amps": None}
+    s = {"strips": [], "servos": [], "supply_volts": 5.0, "supply_amps": None,
+         "reserve_amps": 0.0}
     if args.piece:
         s.update(read_piece_power(args.piece))
     if args.pixels is not None:
@@ -110,7 +111,11 @@ def settings_from(args):
 def report(s, length_m, controller, out):
     """Print the calculation; return True when the supply fits the limit."""
     volts = s["supply_volts"]
-    reserve = power.CONTROLLER_MA[controller] if controller else 0
+    # Other loads on the strip supply: the piece's "reserve_amps", plus the
+    # board itself when --controller says it is powered from there too.
+    piece_reserve = s["reserve_amps"] * 1000.0
+    board = power.CONTROLLER_MA[controller] if controller else 0
+    reserve = piece_reserve + board
     strip_ma = 0.0
     fits = True
     w = out.write
@@ -122,8 +127,10 @@ def report(s, length_m, controller, out):
             w("  %-14s %4d %s pixels, brightness limit %.2f: up to %s\n"
               % (strip["name"], strip["pixels"], "RGBW" if strip["channels"] == 4 else "RGB",
                  strip["brightness"], amps(ma)))
-        if reserve:
-            w("  %-14s powered from the same supply: %s\n" % (controller, amps(reserve)))
+        if piece_reserve:
+            w("  %-14s other loads on this supply: %s\n" % ("reserve_amps", amps(piece_reserve)))
+        if board:
+            w("  %-14s powered from the same supply: %s\n" % (controller, amps(board)))
         load = strip_ma + reserve
         need = power.supply_needed_ma(load)
         w("  worst case (all white at the limit): %s\n" % amps(load))

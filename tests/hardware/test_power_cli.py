@@ -25,13 +25,13 @@ def write_piece(tmp_path, piece, name="piece.json"):
     return str(path)
 
 
-def strip_output(count, brightness=None, order=None, key="room/light"):
-    device = {"type": "neopixel", "pin": 18, "count": count}
+def strip_output(count, brightness=None, order=None, key="room/light", pin=18):
+    device = {"type": "neopixel", "pin": pin, "count": count}
     if brightness is not None:
         device["brightness"] = brightness
     if order is not None:
         device["order"] = order
-    return {"key": key, "device": device}
+    return {"key": key, "device": device, "mapping": {"type": "bar", "from": [0, 100]}}
 
 
 def test_hand_checked_strip(capsys):
@@ -92,7 +92,8 @@ def test_piece_file_that_fits(capsys, tmp_path):
     piece = {"server": "http://artcast.local:8888",
              "power": {"supply_volts": 5, "supply_amps": 4},
              "outputs": [strip_output(60, 0.5),
-                         {"key": "room/angle", "device": {"type": "servo", "pin": 12}}]}
+                         {"key": "room/angle", "device": {"type": "servo", "pin": 12},
+                          "mapping": {"type": "linear", "from": [-10, 40]}}]}
     code, out, _ = run(capsys, "--piece", write_piece(tmp_path, piece))
     assert code == 0
     assert "room/light" in out and "up to 1.86 A" in out
@@ -104,7 +105,8 @@ def test_piece_file_mismatch(capsys, tmp_path):
     # two strips share the 4 A supply: 2 * 60 * 61 = 7320 mA at full white.
     # Shared cap: (3333.3 - 120) / 7200 = 0.446 -> 0.44.
     piece = {"power": {"supply_amps": 4},
-             "outputs": [strip_output(60, 1.0, key="a"), strip_output(60, 1.0, key="b")]}
+             "outputs": [strip_output(60, 1.0, key="a"),
+                         strip_output(60, 1.0, key="b", pin=21)]}
     code, out, _ = run(capsys, "--piece", write_piece(tmp_path, piece))
     assert code == 1
     assert "WARNING" in out and "7.32 A" in out
@@ -128,13 +130,18 @@ def test_command_line_overrides_piece(capsys, tmp_path):
     ({"outputs": [strip_output(-1)]}, "outputs[0].device.count"),
     ({"outputs": [strip_output(10, 2)]}, "outputs[0].device.brightness"),
     ({"outputs": [strip_output(10, order=3)]}, "outputs[0].device.order"),
-    ({"outputs": [{"key": "k", "device": {"type": "neopixel", "pin": 18}}]},
-     "outputs[0].device.count"),
-    ({"outputs": [{"key": "k", "device": {"type": "servo", "size": "huge"}}]},
-     "outputs[0].device.size"),
+    ({"outputs": [{"key": "k", "device": {"type": "neopixel", "pin": 18},
+                   "mapping": {"type": "bar", "from": [0, 1]}}]},
+     "outputs[0].device.count: is required"),
+    ({"outputs": [strip_output(10), strip_output(10, key="b")]},
+     "outputs[1].device.pin: GPIO 18 is already used"),
+    ({"outputs": []}, "outputs: is empty"),
+    ({"outputs": [strip_output(10)], "power": {"supply_volts": 5}},
+     "power.supply_amps: is required"),
     ({"outputs": "none"}, "outputs"),
-    ({"outputs": [], "power": {"supply_amps": "4"}}, "power.supply_amps"),
-    ({"outputs": [], "power": 4}, "power"),
+    ({"outputs": [strip_output(10)], "power": {"supply_amps": "4"}}, "power.supply_amps"),
+    ({"outputs": [strip_output(10)], "power": 4}, "power"),
+    ({"outputs": [strip_output(10)], "power": {"amps": 4}}, "power.amps: unknown field"),
     ([1, 2], "JSON object"),
 ])
 def test_bad_piece_files_name_the_field(capsys, tmp_path, piece, field):
@@ -176,3 +183,22 @@ def test_runs_as_a_module():
                             capture_output=True, text=True, env=env, timeout=30)
     assert result.returncode == 0, result.stderr
     assert "up to 2.30 A" in result.stdout   # 144 * 16 = 2304 mA
+
+
+def test_reserve_amps_from_the_piece(capsys, tmp_path):
+    # 60 * 61 = 3660 + 500 reserve = 4160 mA worst case.
+    # Cap on 4 A: (3333.3 - 500 - 60) / 3600 = 0.770 -> 0.77
+    piece = {"power": {"supply_amps": 4, "reserve_amps": 0.5},
+             "outputs": [strip_output(60, 0.7)]}
+    code, out, _ = run(capsys, "--piece", write_piece(tmp_path, piece))
+    assert "other loads on this supply: 0.50 A" in out
+    assert "allows brightness up to 0.77" in out
+    assert code == 0
+
+
+def test_hardware_docstring_examples():
+    import doctest
+    from artcast_hardware import piece_power, pinout
+    for module in (piece_power, pinout):
+        failures, tried = doctest.testmod(module)
+        assert tried >= 2 and failures == 0, module.__name__

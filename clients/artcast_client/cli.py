@@ -1,0 +1,110 @@
+"""artcast: send, watch and list artcasts from a terminal.
+
+    artcast send test/hello '"hi"'         multicast one datum
+    artcast send room/light on              (not JSON? sent as the string "on")
+    artcast watch test/tick                 print each value as it arrives
+    artcast list                            the artcasts a server knows
+    artcast power --pixels 60 ...           power supply and wire for a piece
+"""
+
+import argparse
+import json
+import sys
+
+from artcast_core.datagram import DATA_PORT, DEFAULT_GROUP
+
+DEFAULT_SERVER = "http://127.0.0.1:8888"
+
+
+def cmd_send(args):
+    from artcast_source import Source
+    try:
+        value = json.loads(args.value)
+    except ValueError:
+        value = args.value
+        print("artcast: %r is not JSON; sent as the string %s" % (args.value, json.dumps(value)), file=sys.stderr)
+    source = Source(group=args.group, data_port=args.data_port, ttl=args.ttl,
+                    interface=args.multicast_interface, register_every=0)
+    try:
+        source.send(args.key, value)
+    finally:
+        source.close()
+    return 0
+
+
+def cmd_watch(args):
+    from artcast_client.watch import watch
+
+    def on_error(exc, delay):
+        print("artcast: %s; retrying in %.1fs" % (exc, delay), file=sys.stderr, flush=True)
+
+    try:
+        for value in watch(args.server, args.key, fmt="text" if args.text else "json", on_error=on_error):
+            print(value if args.text else json.dumps(value), flush=True)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def cmd_list(args):
+    from artcast_client.watch import fetch
+    entries = fetch(args.server, "/artcasts")
+    if args.json:
+        print(json.dumps(entries, indent=1))
+        return 0
+    if not entries:
+        print("(no artcasts yet)")
+    for entry in entries:
+        line = entry["key"]
+        if entry.get("description"):
+            line += "  -  " + entry["description"]
+        print(line)
+    return 0
+
+
+def build_parser():
+    from artcast_source.multicast import default_interface, default_ttl
+    parser = argparse.ArgumentParser(prog="artcast", description="Send, watch and list artcasts.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser("send", help="multicast one value for a key")
+    p.add_argument("key")
+    p.add_argument("value", help="a JSON value (text that is not JSON is sent as a string)")
+    p.add_argument("--group", default=DEFAULT_GROUP)
+    p.add_argument("--data-port", type=int, default=DATA_PORT)
+    p.add_argument("--ttl", type=int, default=default_ttl())
+    p.add_argument("--multicast-interface", default=default_interface(), metavar="ADDRESS")
+    p.set_defaults(run=cmd_send)
+
+    p = sub.add_parser("watch", help="print each value of a key as it arrives")
+    p.add_argument("key")
+    p.add_argument("--server", default=DEFAULT_SERVER, help="default " + DEFAULT_SERVER)
+    p.add_argument("--text", action="store_true", help="ask for text/plain values")
+    p.set_defaults(run=cmd_watch)
+
+    p = sub.add_parser("list", help="list the artcasts a server knows")
+    p.add_argument("--server", default=DEFAULT_SERVER, help="default " + DEFAULT_SERVER)
+    p.add_argument("--json", action="store_true", help="print the raw JSON")
+    p.set_defaults(run=cmd_list)
+
+    sub.add_parser("power", help="power supply and wire gauge for a piece (see artcast power --help)",
+                   add_help=False)
+    return parser
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["power"]:
+        from artcast_hardware.power_cli import main as power_main
+        return power_main(argv[1:])
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (OSError, ValueError) as exc:
+        print("artcast %s: %s" % (args.command, exc), file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""watch() and awatch(): follow one key; the I/O shells around LongPoll."""
+
+import asyncio
+import json
+import socket
+import time
+
+from artcast_core.backoff import Backoff
+from artcast_core.errors import WireError
+from artcast_core.http import build_get, parse_response, parse_url
+from artcast_core.longpoll import DEFAULT_HOLD, LongPoll
+
+MAX_RESPONSE = 1 << 20
+
+
+def _exchange(host, port, request, timeout):
+    with socket.create_connection((host, port), timeout=timeout) as sock:
+        sock.sendall(request)
+        chunks = []
+        size = 0
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_RESPONSE:
+                raise WireError("bad-response", "response larger than %d bytes" % MAX_RESPONSE)
+    return b"".join(chunks)
+
+
+def fetch(url, path, timeout=10.0):
+    """GET `path` once and return the decoded JSON (for /artcasts, /status)."""
+    host, port, prefix = parse_url(url)
+    data = _exchange(host, port, build_get(host, port, prefix + path, {"Accept": "application/json"}), timeout)
+    status, headers, body = parse_response(data)
+    if status != 200:
+        raise WireError("http-%d" % status, "%s answered %d: %s" % (url, status, body[:200].decode("utf-8", "replace")))
+    return json.loads(body.decode("utf-8"))
+
+
+def watch(url, key, hold=DEFAULT_HOLD, fmt="json", on_error=None, backoff=None, sleep=time.sleep):
+    """Yield each value of `key`: the current one first (if any), then every
+    change. Reconnects forever; `on_error(exc, delay)` hears about failures."""
+    host, port, prefix = parse_url(url)
+    poll = LongPoll(key, hold=hold, prefix=prefix, fmt=fmt)
+    backoff = backoff or Backoff()
+    while True:
+        try:
+            data = _exchange(host, port, poll.request(host, port), poll.socket_timeout())
+            changed, value = poll.handle_bytes(data)
+        except (OSError, WireError) as exc:
+            delay = backoff.next_delay()
+            if on_error is not None:
+                on_error(exc, delay)
+            poll.reset()
+            sleep(delay)
+            continue
+        backoff.reset()
+        if changed:
+            yield value
+
+
+async def _aexchange(host, port, request, timeout):
+    async def go():
+        reader, writer = await asyncio.open_connection(host, port)
+        try:
+            writer.write(request)
+            await writer.drain()
+            return await reader.read(MAX_RESPONSE)
+        finally:
+            writer.close()
+    return await asyncio.wait_for(go(), timeout)
+
+
+async def awatch(url, key, hold=DEFAULT_HOLD, fmt="json", on_error=None, backoff=None):
+    """The asyncio form of watch()."""
+    host, port, prefix = parse_url(url)
+    poll = LongPoll(key, hold=hold, prefix=prefix, fmt=fmt)
+    backoff = backoff or Backoff()
+    while True:
+        try:
+            data = await _aexchange(host, port, poll.request(host, port), poll.socket_timeout())
+            changed, value = poll.handle_bytes(data)
+        except (OSError, WireError, asyncio.TimeoutError) as exc:
+            delay = backoff.next_delay()
+            if on_error is not None:
+                on_error(exc, delay)
+            poll.reset()
+            await asyncio.sleep(delay)
+            continue
+        backoff.reset()
+        if changed:
+            yield value

@@ -1,0 +1,17 @@
+"""The Artcast server: long-poll HTTP (microdot) fed by UDP multicast.
+
+Modules, outside in:
+  cli.py        command line, daemon, privileges, signals, start-up
+  listen.py     the TCP listen socket and the per-connection shell around microdot
+  app.py        the microdot routes (thin: parse, ask the hub, answer)
+  responses.py  value / 204 / error responses and their headers
+  pages.py      the HTML list page and live key page
+  multicast.py  the UDP multicast receivers (datagram -> hub)
+  hub.py        state: artcasts, latest datum per key, waiting requests, counters
+  logs.py       access log (NCSA combined) and rate-limited error log
+The wire format itself lives in artcast_core (shared with clients and firmware).
+"""
+
+from artcast_core import VERSION
+
+__all__ = ["VERSION"]

@@ -1,0 +1,157 @@
+"""The HTTP routes: parse the request, ask the hub, answer (PROTOCOL.md).
+
+    GET /                   302 to /artcasts
+    GET /artcasts           every known artcast (JSON, or HTML for browsers)
+    GET /artcasts/<key>     the key's next value (long-poll), or its live page
+    GET /status             counters for the operator
+    OPTIONS *               CORS preflight
+
+`create_app(hub, settings)` returns the microdot application; listen.py
+serves it.
+"""
+
+from microdot import Microdot, Response
+
+from artcast_core.etag import etag_matches
+from artcast_core.keys import key_problem
+from artcast_core.negotiate import choose
+from artcast_server import VERSION, pages
+from artcast_server.hub import Overloaded
+from artcast_server.responses import (FORMATS, HTML, JSON, OFFERED, REASONS, error, no_content,
+                                      value_response)
+
+
+class Settings:
+    """What the routes need from the command line."""
+
+    def __init__(self, poll_timeout=25.0, cors_origin="*"):
+        self.poll_timeout = poll_timeout   # seconds; 0 = hold until a datum arrives
+        self.cors_origin = cors_origin
+
+
+def parse_wait(text):
+    """?wait=<seconds> -> float, or raise ValueError with a message."""
+    try:
+        wait = float(text)
+    except ValueError:
+        raise ValueError("wait must be a number of seconds, got %r" % text[:20])
+    if not wait >= 0 or wait == float("inf"):
+        raise ValueError("wait must be 0 or more seconds")
+    return wait
+
+
+def hold_time(wait, poll_timeout):
+    """How long to hold a request: the client's wait, capped by the server's
+    timeout. None means until a datum arrives."""
+    if wait is None:
+        return poll_timeout or None
+    if poll_timeout:
+        return min(wait, poll_timeout)
+    return wait
+
+
+def pick_media(request, offered):
+    """The response format: ?format= wins over Accept. None -> 406."""
+    fmt = request.args.get("format")
+    if fmt is not None:
+        return FORMATS.get(fmt, False)
+    return choose(request.headers.get("Accept"), offered)
+
+
+def create_app(hub, settings):
+    app = Microdot()
+
+    @app.after_request
+    def common_headers(request, response):
+        add_common_headers(response, settings)
+
+    @app.after_error_request
+    def common_error_headers(request, response):
+        add_common_headers(response, settings)
+
+    def preflight(request):
+        return {
+            "Allow": "GET, HEAD, OPTIONS",
+            "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+            "Access-Control-Allow-Headers": "If-None-Match, Accept",
+            "Access-Control-Max-Age": "86400",
+            "Content-Length": "0",
+        }
+    app.options_handler = preflight
+
+    @app.errorhandler(404)
+    async def not_found(request):
+        return error(404, "Not found: see GET /artcasts for what this server offers")
+
+    @app.errorhandler(405)
+    async def not_allowed(request):
+        return error(405, "Method not allowed: artcasts are read with GET or HEAD", {"Allow": "GET, HEAD, OPTIONS"})
+
+    @app.errorhandler(500)
+    async def internal(request):
+        return error(500, "Internal server error (see the error log)")
+
+    @app.get("/")
+    async def index(request):
+        return Response.redirect("/artcasts")
+
+    @app.get("/artcasts")
+    async def artcasts(request):
+        entries = [hub.artcasts[key].listing() for key in sorted(hub.artcasts)]
+        media = pick_media(request, (JSON, HTML))
+        if media == HTML:
+            return pages.list_page(entries), 200, {"Content-Type": "text/html; charset=UTF-8"}
+        if media == JSON:
+            return entries
+        return error(406, "Not Acceptable: /artcasts is offered as application/json or text/html")
+
+    @app.get("/status")
+    async def status(request):
+        return hub.status(VERSION), 200, {"Cache-Control": "no-store"}
+
+    @app.get("/artcasts/<path:key>")
+    async def artcast(request, key):
+        problem = key_problem(key)
+        if problem is not None:
+            return error(400, "Bad key: " + problem)
+        media = pick_media(request, OFFERED)
+        if media is False:
+            return error(400, "format must be json, text or html")
+        if media is None:
+            return error(406, "Not Acceptable: offered are application/json, text/plain, text/html")
+        if media == HTML:
+            return pages.live_page(key, hub.meta(key), int(hold_time(20, settings.poll_timeout))), 200, \
+                {"Content-Type": "text/html; charset=UTF-8", "Vary": "Accept"}
+
+        etag = request.headers.get("If-None-Match") or request.args.get("after")
+        try:
+            wait = parse_wait(request.args["wait"]) if "wait" in request.args else None
+        except ValueError as exc:
+            return error(400, str(exc))
+
+        datum = hub.ready(key, etag)
+        if datum is None:
+            hold = hold_time(wait, settings.poll_timeout)
+            if hold == 0:
+                latest = hub.latest(key)
+                if latest is None or (etag and etag_matches(etag, latest.etag)):
+                    return no_content()
+                datum = latest
+            else:
+                try:
+                    datum = await hub.wait(key, hold)
+                except Overloaded:
+                    return error(503, "Too many waiting clients; try again shortly", {"Retry-After": "5"})
+                if datum is None:
+                    return no_content()
+        return value_response(datum, media, hub.meta(key))
+
+    return app
+
+
+def add_common_headers(response, settings):
+    headers = response.headers
+    headers["Access-Control-Allow-Origin"] = settings.cors_origin
+    headers["Access-Control-Expose-Headers"] = "ETag, Link"
+    if response.reason is None:
+        response.reason = REASONS.get(response.status_code, "Unknown")

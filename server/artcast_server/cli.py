@@ -1,0 +1,189 @@
+"""artcast-server: the command line, start-up and shutdown.
+
+Start-up order matters on a Pi serving port 80 as a service:
+bind every socket (needs root for ports < 1024) -> daemonize (keeping those
+sockets) -> open logs, write the pidfile -> drop to --uid/--gid -> serve.
+SIGTERM/SIGINT stop accepting, answer every held request, remove the
+pidfile and exit 0 within two seconds.
+"""
+
+import argparse
+import asyncio
+import ipaddress
+import os
+import signal
+import sys
+
+from artcast_core.datagram import DATA_PORT, DEFAULT_GROUP, REGISTER_PORT
+from artcast_server import VERSION
+from artcast_server.app import Settings, create_app
+from artcast_server.hub import Hub
+from artcast_server.listen import HTTPServer, open_listen_socket
+from artcast_server.logs import AccessLog, ErrorLog
+from artcast_server.multicast import Receiver, data_handler, open_multicast_socket, registration_handler
+from artcast_server.privileges import drop_privileges, remove_pidfile, write_pidfile
+
+MB = 1024 * 1024
+
+
+def _port(text):
+    port = int(text)
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError("%s is not a port number (0-65535)" % text)
+    return port
+
+
+def _positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more, got %s" % text)
+    return value
+
+
+def _seconds(text):
+    value = float(text)
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError("must be 0 or more seconds, got %s" % text)
+    return value
+
+
+def _group(text):
+    try:
+        address = ipaddress.IPv4Address(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not an IPv4 address" % text)
+    if not address.is_multicast:
+        raise argparse.ArgumentTypeError("%s is not a multicast group (224.0.0.0-239.255.255.255)" % text)
+    return text
+
+
+def _ipv4(text):
+    try:
+        ipaddress.IPv4Address(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not an IPv4 interface address (e.g. 127.0.0.1)" % text)
+    return text
+
+
+def build_parser():
+    p = argparse.ArgumentParser(
+        prog="artcast-server",
+        description="Serve artcasts: hold each GET /artcasts/<key> open until the next datum "
+                    "for that key arrives by UDP multicast.")
+    p.add_argument("--version", action="version", version="artcast-server " + VERSION)
+    web = p.add_argument_group("HTTP")
+    web.add_argument("--host", default="127.0.0.1",
+                     help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)")
+    web.add_argument("--client-port", type=_port, default=8888, help="HTTP port (default 8888)")
+    web.add_argument("--poll-timeout", type=_seconds, default=25.0,
+                     help="seconds a request is held before 204 No Content (default 25; 0 = never)")
+    web.add_argument("--max-clients", type=_positive_int, default=5000,
+                     help="waiting requests at most; more get 503 (default 5000)")
+    web.add_argument("--access-control-allow-origin", default="*", metavar="ORIGIN",
+                     help="Access-Control-Allow-Origin on every response (default *)")
+    udp = p.add_argument_group("multicast")
+    udp.add_argument("--data-group", type=_group, default=DEFAULT_GROUP, help="default " + DEFAULT_GROUP)
+    udp.add_argument("--data-port", type=_port, default=DATA_PORT, help="default %d" % DATA_PORT)
+    udp.add_argument("--register-group", type=_group, default=DEFAULT_GROUP, help="default " + DEFAULT_GROUP)
+    udp.add_argument("--register-port", type=_port, default=REGISTER_PORT, help="default %d" % REGISTER_PORT)
+    udp.add_argument("--multicast-interface", type=_ipv4, default=None, metavar="ADDRESS",
+                     help="address of the interface to join the groups on (default: the kernel "
+                          "chooses; e.g. the wlan0 address on a Pi with two networks; 127.0.0.1 "
+                          "for loopback only)")
+    udp.add_argument("--max-keys", type=_positive_int, default=10000,
+                     help="artcasts remembered at most; datums for more are dropped (default 10000)")
+    logs = p.add_argument_group("logging")
+    logs.add_argument("--access-log", metavar="FILE", help="access log file (default stderr)")
+    logs.add_argument("--access-log-size", type=_positive_int, default=10 * MB, metavar="BYTES")
+    logs.add_argument("--access-log-count", type=_positive_int, default=100, metavar="COUNT")
+    logs.add_argument("--error-log", metavar="FILE", help="error log file (default stderr)")
+    logs.add_argument("--error-log-size", type=_positive_int, default=10 * MB, metavar="BYTES")
+    logs.add_argument("--error-log-count", type=_positive_int, default=100, metavar="COUNT")
+    logs.add_argument("--verbose", action="store_true", help="log more")
+    proc = p.add_argument_group("process")
+    proc.add_argument("--daemonize", action="store_true", help="run in the background (python-daemon)")
+    proc.add_argument("--pidfile", metavar="FILE", help="write the process id here; removed on clean exit")
+    proc.add_argument("--uid", help="user (name or id) to run as after binding the sockets")
+    proc.add_argument("--gid", help="group (name or id) to run as after binding the sockets")
+    return p
+
+
+def open_sockets(args):
+    tcp = open_listen_socket(args.host, args.client_port)
+    udp = []
+    try:
+        udp.append(open_multicast_socket(args.data_group, args.data_port, args.multicast_interface))
+        udp.append(open_multicast_socket(args.register_group, args.register_port, args.multicast_interface))
+    except OSError:
+        tcp.close()
+        for sock in udp:
+            sock.close()
+        raise
+    return tcp, udp
+
+
+def daemonize(keep):
+    import daemon  # python-daemon; imported only when asked for
+    context = daemon.DaemonContext(files_preserve=keep, working_directory="/", umask=0o022,
+                                   detach_process=True)
+    context.open()
+
+
+async def serve(args, tcp, udp, errors, access):
+    loop = asyncio.get_running_loop()
+    hub = Hub(max_keys=args.max_keys, max_clients=args.max_clients)
+    settings = Settings(poll_timeout=args.poll_timeout, cors_origin=args.access_control_allow_origin)
+    http = HTTPServer(create_app(hub, settings), hub, settings, access)
+    await http.start(tcp)
+    receivers = [Receiver(loop, udp[0], data_handler(hub, errors.report)),
+                 Receiver(loop, udp[1], registration_handler(hub, errors.report))]
+    stop = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    host, port = tcp.getsockname()[:2]
+    errors.info("artcast-server %s listening on http://%s:%d/ ; data %s:%d, registrations %s:%d, interface %s"
+                % (VERSION, host, port, args.data_group, args.data_port, args.register_group,
+                   args.register_port, args.multicast_interface or "chosen by the kernel"))
+    await stop.wait()
+    errors.info("stopping: answering %d waiting requests" % hub.waiting)
+    await http.shutdown()
+    for receiver in receivers:
+        receiver.close()
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        tcp, udp = open_sockets(args)
+    except OSError as exc:
+        print("artcast-server: cannot open sockets: %s" % exc, file=sys.stderr)
+        return 1
+    if args.daemonize:
+        daemonize([tcp.fileno()] + [s.fileno() for s in udp])
+    errors = ErrorLog(args.error_log, args.error_log_size, args.error_log_count, verbose=args.verbose)
+    access = AccessLog(args.access_log, args.access_log_size, args.access_log_count)
+    try:
+        if args.pidfile:
+            write_pidfile(args.pidfile)
+        if args.uid or args.gid:
+            drop_privileges(args.uid, args.gid, chown=[args.pidfile, args.access_log, args.error_log])
+    except (OSError, ValueError) as exc:
+        print("artcast-server: %s" % exc, file=sys.stderr)
+        errors.error(str(exc))
+        return 1
+    try:
+        try:
+            import uvloop  # optional: faster where installed
+            uvloop.install()
+        except ImportError:
+            pass
+        asyncio.run(serve(args, tcp, udp, errors, access))
+    finally:
+        if args.pidfile:
+            remove_pidfile(args.pidfile, errors)
+    errors.info("stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

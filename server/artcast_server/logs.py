@@ -1,0 +1,79 @@
+"""Logging: an access log in Apache/NCSA combined format and an error log.
+
+Both go to stderr unless a file is given; files rotate by size
+(--access-log-size / --access-log-count, likewise for the error log).
+The error log is rate-limited per reason, so a flood of bad datagrams cannot
+fill a Pi's SD card: at most BURST messages per reason every WINDOW seconds,
+then one line saying how many were suppressed.
+"""
+
+import logging
+import logging.handlers
+import sys
+import time
+
+BURST = 5
+WINDOW = 60.0
+
+
+def _handler(path, size, count):
+    if path:
+        return logging.handlers.RotatingFileHandler(path, maxBytes=size, backupCount=count, encoding="utf-8")
+    return logging.StreamHandler(sys.stderr)
+
+
+def make_logger(name, path, size, count, fmt):
+    logger = logging.getLogger(name)
+    logger.handlers[:] = []
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    handler = _handler(path, size, count)
+    handler.setFormatter(logging.Formatter(fmt))
+    logger.addHandler(handler)
+    return logger
+
+
+class AccessLog:
+    """One line per request: host ident user [time] "request" status bytes "referer" "agent"."""
+
+    def __init__(self, path=None, size=10 * 1024 * 1024, count=100):
+        self.logger = make_logger("artcast.access", path, size, count, "%(message)s")
+
+    def log(self, peer, request_line, headers, status, size):
+        stamp = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime())
+        self.logger.info('%s - - [%s] "%s" %d %s "%s" "%s"' % (
+            peer or "-", stamp, _quote(request_line), status, size if size else "-",
+            _quote(headers.get("Referer", "-")), _quote(headers.get("User-Agent", "-"))))
+
+
+class ErrorLog:
+    def __init__(self, path=None, size=10 * 1024 * 1024, count=100, clock=time.monotonic, verbose=False):
+        self.logger = make_logger("artcast.error", path, size, count, "%(asctime)s %(levelname)s %(message)s")
+        if verbose:
+            self.logger.setLevel(logging.DEBUG)
+        self.clock = clock
+        self.windows = {}    # reason -> [window start, messages in window, suppressed]
+
+    def info(self, message):
+        self.logger.info(message)
+
+    def error(self, message):
+        self.logger.error(message)
+
+    def report(self, reason, message):
+        """Log a bad-input event, at most BURST per reason per WINDOW."""
+        now = self.clock()
+        window = self.windows.get(reason)
+        if window is None or now - window[0] >= WINDOW:
+            if window is not None and window[2]:
+                self.logger.warning("%d more %r messages suppressed in the last %ds" % (window[2], reason, WINDOW))
+            window = self.windows[reason] = [now, 0, 0]
+        if window[1] < BURST:
+            window[1] += 1
+            self.logger.warning(message)
+        else:
+            window[2] += 1
+
+
+def _quote(text):
+    return str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ").replace("\r", " ")

@@ -1,0 +1,114 @@
+"""Multicast receivers: UDP datagrams from sources into the hub.
+
+One socket per group/port, joined on one interface (`--multicast-interface`;
+tests and the demo use 127.0.0.1, so nothing leaves the machine). The socket
+is registered with the asyncio loop; on each wake it drains *every* pending
+datagram, keeps only the latest per key, then publishes, so a burst never
+backs up in the kernel's receive buffer.
+
+Bad datagrams are dropped, counted in the hub by reason, and reported to the
+error log (which rate-limits itself). Nothing a datagram holds can stop the
+server.
+"""
+
+import socket
+import struct
+
+from artcast_core.datagram import parse_datum, parse_registration
+from artcast_core.errors import WireError
+
+RECEIVE_BUFFER = 1 << 20     # 1 MiB: room for a burst while the loop is busy
+MAX_READ = 65535             # a UDP datagram can be this long; we refuse > 8 KB later
+DRAIN_LIMIT = 1000           # datagrams per wake, so HTTP work is not starved
+
+
+def open_multicast_socket(group, port, interface=None):
+    """A non-blocking UDP socket bound to `group`:`port`, joined on `interface`.
+
+    `interface` is the IPv4 address of the interface to join on; None lets the
+    kernel choose. SO_REUSEADDR/SO_REUSEPORT let several servers (and tests)
+    share the port on one host, each receiving every datagram.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if hasattr(socket, "SO_REUSEPORT"):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+        except OSError:
+            pass
+        sock.bind((group, port))
+        local = socket.inet_aton(interface) if interface else struct.pack("=I", socket.INADDR_ANY)
+        mreq = socket.inet_aton(group) + local
+        sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
+        sock.setblocking(False)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+class Receiver:
+    """Reads one multicast socket on the loop and hands datagrams to a handler.
+
+    `handle(payloads)` gets the list of payloads drained in one wake.
+    """
+
+    def __init__(self, loop, sock, handle):
+        self.loop = loop
+        self.sock = sock
+        self.handle = handle
+        loop.add_reader(sock.fileno(), self._drain)
+
+    def _drain(self):
+        payloads = []
+        recv = self.sock.recv
+        for _ in range(DRAIN_LIMIT):
+            try:
+                payloads.append(recv(MAX_READ))
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:
+                break
+        if payloads:
+            self.handle(payloads)
+
+    def close(self):
+        self.loop.remove_reader(self.sock.fileno())
+        self.sock.close()
+
+
+def data_handler(hub, report):
+    """Datagram payloads -> hub.publish, latest per key only.
+
+    `report(reason, message)` is called for each dropped datagram.
+    """
+    def handle(payloads):
+        latest = {}
+        for payload in payloads:
+            try:
+                key, value = parse_datum(payload)
+            except WireError as exc:
+                hub.drop(exc.reason)
+                report(exc.reason, "data datagram dropped: %s" % exc.message)
+                continue
+            if key in latest:
+                hub.datums_received += 1   # superseded within this burst
+            latest[key] = (value, payload)
+        for key, (value, payload) in latest.items():
+            hub.publish(key, value, payload)
+    return handle
+
+
+def registration_handler(hub, report):
+    def handle(payloads):
+        for payload in payloads:
+            try:
+                key, meta = parse_registration(payload)
+            except WireError as exc:
+                hub.drop(exc.reason)
+                report(exc.reason, "registration datagram dropped: %s" % exc.message)
+                continue
+            hub.register(key, meta)
+    return handle

@@ -1,0 +1,109 @@
+"""The two HTML pages: the list of artcasts and a live page per key.
+
+No CDN, no framework: one small inline script per page, so a gallery
+laptop with no internet shows live values. The live page follows its key
+with the same long-poll any device uses (wait=0 first, then ?after=ETag),
+and draws a small chart when the values are numbers.
+"""
+
+import json
+from html import escape
+
+_STYLE = """
+body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:46rem;padding:0 1rem;color:#222}
+a{color:#0a5bd3}h1{font-size:1.4rem;font-weight:600}code{font-size:1.05em}
+table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.4rem .6rem;border-bottom:1px solid #ddd;vertical-align:top}
+.value{font-size:3rem;font-weight:600;margin:1rem 0;word-break:break-all;white-space:pre-wrap}
+.meta{color:#555}.state{color:#777;font-size:.9rem}canvas{width:100%;max-width:600px;border:1px solid #eee}
+"""
+
+
+def _page(title, body):
+    return ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+            "<title>%s</title><style>%s</style></head><body>%s</body></html>\n"
+            % (escape(title), _STYLE, body))
+
+
+def _license_html(meta):
+    lic = meta.get("license")
+    if not lic:
+        return ""
+    return "<a href=\"%s\" rel=\"license\">%s</a>" % (escape(lic["uri"]), escape(lic.get("title") or lic["uri"]))
+
+
+def list_page(entries):
+    """`entries` as for GET /artcasts (JSON): dicts with "key" and metadata."""
+    rows = []
+    for entry in entries:
+        key = entry["key"]
+        rows.append("<tr><td><a href=\"/artcasts/%s\"><code>%s</code></a></td><td>%s</td><td>%s</td><td>%s</td></tr>" % (
+            escape(key), escape(key), escape(entry.get("description") or ""),
+            escape(entry.get("provenance") or ""), _license_html(entry)))
+    if not rows:
+        rows.append("<tr><td colspan=\"4\">No artcasts yet. Start a source (see README).</td></tr>")
+    body = ("<h1>Artcasts</h1><table><thead><tr><th>Key</th><th>Description</th>"
+            "<th>Provenance</th><th>License</th></tr></thead><tbody>%s</tbody></table>" % "".join(rows))
+    return _page("Artcasts", body)
+
+
+_LIVE_SCRIPT = """
+const KEY = %s, HOLD = %d;
+const valueEl = document.getElementById('value'), stateEl = document.getElementById('state');
+const chart = document.getElementById('chart'), points = [];
+const sleep = ms => new Promise(r => setTimeout(r, ms));
+function show(v) {
+  valueEl.textContent = (typeof v === 'string') ? v : JSON.stringify(v, null, 1);
+  if (typeof v === 'number') { points.push(v); if (points.length > 120) points.shift(); draw(); }
+}
+function draw() {
+  chart.hidden = false;
+  const c = chart.getContext('2d'), w = chart.width, h = chart.height;
+  const lo = Math.min(...points), hi = Math.max(...points), span = (hi - lo) || 1;
+  c.clearRect(0, 0, w, h); c.strokeStyle = '#0a5bd3'; c.lineWidth = 2; c.beginPath();
+  points.forEach((p, i) => {
+    const x = points.length > 1 ? i * (w - 4) / (points.length - 1) + 2 : w / 2;
+    const y = h - 14 - (p - lo) / span * (h - 28);
+    i ? c.lineTo(x, y) : c.moveTo(x, y);
+  });
+  c.stroke(); c.fillStyle = '#777'; c.font = '11px sans-serif';
+  c.fillText(String(hi), 4, 11); c.fillText(String(lo), 4, h - 2);
+}
+async function follow() {
+  let etag = null, primed = false, delay = 500;
+  for (;;) {
+    let url = location.pathname + '?format=json&wait=' + (primed ? HOLD : 0);
+    if (etag) url += '&after=' + encodeURIComponent(etag);
+    try {
+      const r = await fetch(url, {cache: 'no-store'});
+      if (r.status === 200) {
+        etag = r.headers.get('ETag'); show(await r.json());
+        stateEl.textContent = 'live'; delay = 500;
+      } else if (r.status === 204) {
+        if (!primed) stateEl.textContent = 'waiting for the first value…';
+      } else { throw new Error('HTTP ' + r.status); }
+      primed = true;
+    } catch (e) {
+      stateEl.textContent = 'reconnecting… (' + e.message + ')';
+      await sleep(delay); delay = Math.min(delay * 2, 10000);
+    }
+  }
+}
+follow();
+"""
+
+
+def live_page(key, meta, hold):
+    """A page that shows `key`'s value as it changes."""
+    extra = []
+    for field in ("description", "provenance"):
+        if meta.get(field):
+            extra.append("<p class=\"meta\">%s</p>" % escape(meta[field]))
+    if meta.get("license"):
+        extra.append("<p class=\"meta\">License: %s</p>" % _license_html(meta))
+    script = _LIVE_SCRIPT % (json.dumps(key).replace("</", "<\\/"), hold)
+    body = ("<p><a href=\"/artcasts\">All artcasts</a></p><h1>Artcast <code>%s</code></h1>%s"
+            "<div id=\"value\" class=\"value\">–</div><canvas id=\"chart\" width=\"600\" height=\"160\" hidden></canvas>"
+            "<p id=\"state\" class=\"state\">connecting…</p><script>%s</script>"
+            % (escape(key), "".join(extra), script))
+    return _page("Artcast " + key, body)

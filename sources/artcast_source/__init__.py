@@ -1,0 +1,115 @@
+"""Write an Artcast source in a few lines.
+
+    from artcast_source import Source
+
+    source = Source.from_command_line()          # --group, --ttl, --verbose, ...
+    temp = source.artcast("studio/temp", description="Studio temperature, °C",
+                          provenance="DS18B20 by the window")
+    while True:
+        temp.send(read_sensor())
+        source.sleep(60)
+
+Each artcast's registration is multicast at once and then every 30 seconds
+(in a background thread), so servers that start later learn the
+description too. Values are checked here (key rules, JSON-serialisable,
+size) so a mistake shows up in the source, not as a silent drop.
+"""
+
+import threading
+import time
+
+from artcast_core.datagram import DATA_PORT, DEFAULT_GROUP, REGISTER_PORT, encode_datum, encode_registration
+from artcast_source.multicast import open_sender
+
+REGISTRATION_INTERVAL = 30.0
+
+
+class Artcast:
+    """One key of a source. Send values with `send(value)`."""
+
+    def __init__(self, source, key, description=None, provenance=None, license=None):
+        self.source = source
+        self.key = key
+        self.registration = encode_registration(key, description, provenance, license)
+        encode_datum(key, None)   # checks the key now
+
+    def send(self, value):
+        """Multicast one datum. Raises ValueError for a value JSON cannot hold."""
+        self.source.send_datagram(encode_datum(self.key, value), self.source.data_port)
+        self.source.log("sent %s = %r" % (self.key, value))
+
+    def register(self):
+        self.source.send_datagram(self.registration, self.source.register_port)
+
+
+class Source:
+    """A multicast sender plus its artcasts and their registrations."""
+
+    def __init__(self, group=DEFAULT_GROUP, data_port=DATA_PORT, register_port=REGISTER_PORT,
+                 ttl=None, interface=None, verbose=False, register_every=REGISTRATION_INTERVAL):
+        self.group = group
+        self.data_port = data_port
+        self.register_port = register_port
+        self.verbose = verbose
+        self.sock = open_sender(interface, ttl)
+        self.artcasts = []
+        self.register_every = register_every
+        self._stop = threading.Event()
+        self._thread = None
+
+    @classmethod
+    def from_command_line(cls, argv=None, description=None):
+        """Build a Source from the standard source options (see options.py)."""
+        from artcast_source.options import parse_source_args, apply_process_options
+        args = parse_source_args(argv, description)
+        apply_process_options(args)
+        return cls(group=args.group, data_port=args.data_port, register_port=args.registration_port,
+                   ttl=args.ttl, interface=args.multicast_interface, verbose=args.verbose)
+
+    def artcast(self, key, description=None, provenance=None, license=None):
+        """Declare a key; its registration is sent now and every 30 s."""
+        artcast = Artcast(self, key, description, provenance, license)
+        self.artcasts.append(artcast)
+        artcast.register()
+        if self._thread is None and self.register_every:
+            self._thread = threading.Thread(target=self._register_loop, name="artcast-registration", daemon=True)
+            self._thread.start()
+        return artcast
+
+    def send(self, key, value):
+        """Send one datum for any key (no registration)."""
+        self.send_datagram(encode_datum(key, value), self.data_port)
+
+    def send_datagram(self, payload, port):
+        self.sock.sendto(payload, (self.group, port))
+
+    def _register_loop(self):
+        while not self._stop.wait(self.register_every):
+            for artcast in list(self.artcasts):
+                try:
+                    artcast.register()
+                except OSError as exc:
+                    self.log("registration not sent: %s" % exc, always=True)
+
+    def sleep(self, seconds):
+        """Sleep, waking early when the source is closed (SIGTERM)."""
+        self._stop.wait(seconds)
+        return not self._stop.is_set()
+
+    @property
+    def running(self):
+        return not self._stop.is_set()
+
+    def log(self, message, always=False):
+        if self.verbose or always:
+            print("%s %s" % (time.strftime("%H:%M:%S"), message), flush=True)
+
+    def close(self):
+        self._stop.set()
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

@@ -1,0 +1,43 @@
+"""The sending side of multicast, for sources.
+
+Interface and TTL matter: TTL 0 keeps datagrams on this host, 1 on the local
+network (the 2012 default). `interface` is the IPv4 address of the interface
+to send from (127.0.0.1 keeps everything on loopback, as tests and the demo
+do). Defaults can be set for a whole environment with ARTCAST_MULTICAST_INTERFACE
+and ARTCAST_TTL.
+"""
+
+import os
+import socket
+
+DEFAULT_TTL = 1
+
+
+def default_interface():
+    return os.environ.get("ARTCAST_MULTICAST_INTERFACE") or None
+
+
+def default_ttl():
+    text = os.environ.get("ARTCAST_TTL")
+    return int(text) if text else DEFAULT_TTL
+
+
+def open_sender(interface=None, ttl=None):
+    """A UDP socket ready to multicast. Loopback delivery stays on, so a
+    server on the same machine hears its own sources."""
+    if ttl is None:
+        ttl = default_ttl()
+    if interface is None:
+        interface = default_interface()
+    if not 0 <= ttl <= 255:
+        raise ValueError("ttl must be 0-255")
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
+    try:
+        sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, ttl)
+        sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 1)
+        if interface:
+            sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(interface))
+    except OSError:
+        sock.close()
+        raise
+    return sock

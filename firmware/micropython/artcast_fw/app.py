@@ -1,0 +1,159 @@
+# The firmware's main loop and its start-up decision.
+#
+# One loop, no threads: feed the watchdog, keep Wi-Fi up, advance every
+# key's long-poll, step fades and servo slews, then sleep in select.poll
+# until a socket has something or the next animation frame is due. Nothing
+# in the loop blocks for long (connects are non-blocking, every wait has a
+# deadline), so the hardware watchdog only fires when something truly hangs
+# and then the board simply restarts into the same loop.
+#
+#   from artcast_fw import app
+#   app.main()              # what main.py runs on the board
+#
+# Start-up: config.json missing or wrong, "setup": true, or the setup button
+# (GPIO0, the BOOT button on most dev boards) held at power-on -> setup page
+# on a Wi-Fi access point; otherwise normal mode.
+
+import gc
+import select
+import sys
+import time
+
+import machine
+
+from artcast_core.http import parse_url
+from artcast_core.longpoll import DEFAULT_HOLD
+from artcast_fw import config, wifi
+from artcast_fw.outputs import Outputs
+from artcast_fw.poller import Poller, Resolver
+
+# The loop wakes at least this often even when nothing happens, to feed
+# the watchdog and notice Wi-Fi loss.
+IDLE_WAIT_MS = 250
+# A file of this name on the board stops main.py before the watchdog
+# starts, so deploy.py can copy new firmware without racing a reset.
+MAINTENANCE_FLAG = "maintenance"
+
+
+class App:
+    """Normal mode for one checked config (see config.py)."""
+
+    def __init__(self, cfg, hold=None):
+        piece = cfg["piece"]
+        host, port, prefix = parse_url(piece["server"])
+        if hold is None:
+            hold = piece["hold"] or DEFAULT_HOLD
+        self.wdt = machine.WDT(timeout=int(cfg["watchdog_s"] * 1000))
+        self.outputs = Outputs(piece)
+        hostname = cfg.get("hostname") or ("artcast-" + wifi.board_id())
+        self.station = wifi.Station(cfg["wifi"]["ssid"], cfg["wifi"].get("password", ""),
+                                    hostname=hostname)
+        self.poll = select.poll()
+        self.resolver = Resolver()
+        self.pollers = []
+        for key in self.outputs.keys():
+            self.pollers.append(Poller(key, host, port, prefix, self.poll, self.resolver,
+                                       self.outputs.on_value, self.outputs.on_online,
+                                       hold=hold))
+        self.loops = 0
+
+    def step(self, max_wait_ms=IDLE_WAIT_MS):
+        """One turn of the loop; returns after at most ~max_wait_ms."""
+        self.loops += 1
+        now = time.ticks_ms()
+        self.wdt.feed()
+        if self.station.check(now):
+            for p in self.pollers:
+                p.step(now)
+        else:
+            for p in self.pollers:
+                p.pause(now)
+        wait = max_wait_ms
+        frame = self.outputs.tick(now)
+        if frame is not None and frame < wait:
+            wait = frame
+        for p in self.pollers:
+            w = p.wake_in(now)
+            if w < wait:
+                wait = w
+        for sock, events in self.poll.ipoll(wait):
+            now = time.ticks_ms()
+            for p in self.pollers:
+                if p.on_event(sock, events, now):
+                    break
+
+    def responses(self):
+        return sum(p.responses for p in self.pollers)
+
+    def run(self):
+        while True:
+            self.step()
+
+    def close(self):
+        for p in self.pollers:
+            p.close()
+        self.outputs.close()
+
+
+def setup_requested(cfg):
+    """True when the config asks for setup or the button is held at boot."""
+    if cfg.get("setup"):
+        return True
+    pin = cfg.get("setup_button", 0)
+    if pin is None:
+        return False
+    button = machine.Pin(pin, machine.Pin.IN, machine.Pin.PULL_UP)
+    # Held (low) for the whole half second, not a bounce.
+    for _ in range(10):
+        if button.value():
+            return False
+        time.sleep_ms(50)
+    return True
+
+
+def _maintenance():
+    try:
+        import os
+        os.stat(MAINTENANCE_FLAG)
+        return True
+    except OSError:
+        return False
+
+
+def main(path=config.CONFIG_PATH, setup_host="0.0.0.0", setup_port=80):
+    """Board entry point: pick setup or normal mode and run it forever.
+
+    (The setup_* arguments let tests serve the page on 127.0.0.1.)"""
+    if _maintenance():
+        print("artcast: maintenance flag present, not starting (delete :maintenance)")
+        return
+    raw = None
+    problem = None
+    cfg = None
+    try:
+        raw = config.read(path)
+        if raw is None:
+            problem = "no config.json yet"
+        else:
+            cfg = config.check(raw)
+    except config.ConfigError as e:
+        problem = str(e)
+    if cfg is None or setup_requested(cfg):
+        if problem:
+            print("artcast: setup mode:", problem)
+        from artcast_fw import setup_page
+        setup_page.serve(raw, problem, path=path, host=setup_host, port=setup_port)
+        return
+    gc.collect()
+    app = App(cfg)
+    try:
+        app.run()
+    except KeyboardInterrupt:
+        # Ctrl-C from a USB console: park outputs, back to the REPL.
+        app.close()
+        raise
+    except Exception as e:  # anything unexpected: park, log, restart clean
+        sys.print_exception(e)
+        app.close()
+        time.sleep(2)
+        machine.reset()

@@ -1,0 +1,147 @@
+# config.json: what one board needs to know, as plain data.
+#
+# {
+#   "wifi": {"ssid": "gallery", "password": "secret"},
+#   "server": "http://artcast.local:8888",
+#   "outputs": [ ... exactly the "outputs" block of a Pi piece file ... ],
+#   "hostname": "artcast-hall",       optional, default artcast-<mac>
+#   "setup": false,                   true = open the setup page at boot
+#   "setup_button": 0,                GPIO held low at boot = setup (null: none)
+#   "setup_password": "artcast-setup",   the setup access point's WPA2 key
+#   "watchdog_s": 30                  hardware watchdog timeout
+# }
+#
+# "server", "outputs" and the optional "power", "hold" and "name" are the
+# Pi piece file's fields, checked by the shared piece checker
+# (artcast_core.piece), the same one the Pi client runs: an outputs block
+# that works on a Pi works here, and a wrong one gets the same message
+# naming the field. A config that fails its check does not half-start: the board opens
+# the setup page instead and prints why on the serial console.
+#
+#   cfg = load("config.json")        # raises ConfigError naming the field
+
+import json
+
+CONFIG_PATH = "config.json"
+DEFAULTS = {
+    "setup": False,
+    "setup_button": 0,
+    "setup_password": "artcast-setup",
+    "watchdog_s": 30,
+    "hostname": None,
+}
+# Limits that keep a typo from bricking a board: a watchdog shorter than
+# a DNS lookup would reset forever; longer than 2 minutes is not recovering.
+WATCHDOG_RANGE = (10, 120)
+
+
+class ConfigError(ValueError):
+    """A config problem; the message starts with the field's name."""
+
+
+def _need(cond, field, what):
+    if not cond:
+        raise ConfigError("%s: %s" % (field, what))
+
+
+def check(cfg):
+    """Check a config dict and return it with defaults filled in."""
+    _need(isinstance(cfg, dict), "config", "must be a JSON object")
+    out = {}
+    for name in DEFAULTS:
+        out[name] = cfg.get(name, DEFAULTS[name])
+    for name in cfg:
+        out[name] = cfg[name]
+
+    wifi = cfg.get("wifi")
+    _need(isinstance(wifi, dict), "wifi", 'must be {"ssid": ..., "password": ...}')
+    ssid = wifi.get("ssid")
+    _need(isinstance(ssid, str) and 0 < len(ssid) <= 32, "wifi.ssid",
+          "must be the network name (1-32 characters)")
+    password = wifi.get("password", "")
+    _need(isinstance(password, str) and (password == "" or 8 <= len(password) <= 64),
+          "wifi.password", "must be empty (open network) or 8-64 characters")
+
+    _need(isinstance(out["setup"], bool), "setup", "must be true or false")
+    button = out["setup_button"]
+    _need(button is None or (isinstance(button, int) and not isinstance(button, bool)
+                             and 0 <= button <= 48),
+          "setup_button", "must be a GPIO number or null")
+    sp = out["setup_password"]
+    _need(isinstance(sp, str) and (sp == "" or 8 <= len(sp) <= 64),
+          "setup_password", "must be empty (open) or 8-64 characters")
+    wd = out["watchdog_s"]
+    _need(isinstance(wd, (int, float)) and not isinstance(wd, bool)
+          and WATCHDOG_RANGE[0] <= wd <= WATCHDOG_RANGE[1],
+          "watchdog_s", "must be a number of seconds from %d to %d" % WATCHDOG_RANGE)
+    hn = out["hostname"]
+    _need(hn is None or (isinstance(hn, str) and 0 < len(hn) <= 32),
+          "hostname", "must be a short name or null")
+
+    out["piece"] = check_piece(cfg)
+    return out
+
+
+# Fields of config.json that are the Pi piece file's fields, checked by the
+# same shared checker (artcast_core.piece.check_piece).
+PIECE_FIELDS = ("name", "server", "hold", "power", "outputs")
+
+
+def check_piece(cfg):
+    """The piece part of the config, normalised by the shared checker."""
+    from artcast_core.piece import PieceError
+    from artcast_core import piece as shared
+    data = {}
+    for name in PIECE_FIELDS:
+        if name in cfg:
+            data[name] = cfg[name]
+    try:
+        piece = shared.check_piece(data)
+    except PieceError as e:
+        raise ConfigError(str(e))
+    outputs = piece["outputs"]
+    for i in range(len(outputs)):
+        if outputs[i]["device"].get("pca9685") is not None:
+            raise ConfigError("outputs[%d].device.pca9685: servo boards are not supported "
+                              "by the ESP32 firmware (give \"pin\": a GPIO)" % i)
+    return piece
+
+
+def read(path=CONFIG_PATH):
+    """The raw dict in `path`, or None when there is no file yet."""
+    try:
+        f = open(path)
+    except OSError:
+        return None
+    try:
+        text = f.read()
+    finally:
+        f.close()
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise ConfigError("config: %s is not valid JSON" % path)
+
+
+def load(path=CONFIG_PATH):
+    """Read and check; raises ConfigError (missing file included)."""
+    cfg = read(path)
+    if cfg is None:
+        raise ConfigError("config: %s not found" % path)
+    return check(cfg)
+
+
+def save(cfg, path=CONFIG_PATH):
+    """Write atomically enough for a board: new file, then rename over."""
+    import os
+    tmp = path + ".new"
+    f = open(tmp, "w")
+    try:
+        f.write(json.dumps(cfg))
+    finally:
+        f.close()
+    try:
+        os.remove(path)
+    except OSError:
+        pass
+    os.rename(tmp, path)

@@ -1,0 +1,240 @@
+# One long-poll subscription on a non-blocking socket.
+#
+# The protocol (wait=0 first, then If-None-Match + wait=hold, 204 = ask
+# again, how long to wait for an answer) lives in artcast_core.longpoll; the
+# reconnect schedule in artcast_core.backoff. This module only moves bytes,
+# so one main loop can follow several keys and keep fading LEDs while every
+# request is held open by the server.
+#
+#   import select
+#   p = select.poll()
+#   poller = Poller("test/tick", "artcast.local", 8888, "", p, resolver,
+#                   on_value=lambda key, value: print(key, value))
+#   while True:
+#       now = time.ticks_ms()
+#       poller.step(now)                       # start / time out
+#       for sock, ev in p.ipoll(100):
+#           poller.on_event(sock, ev, now)
+#
+# Every failure (refused, reset, cut response, silent server past
+# LongPoll.socket_timeout(), HTTP error) closes the socket, asks for the
+# current value again next time (LongPoll.reset) and waits a jittered,
+# growing delay before reconnecting.
+
+import errno
+import gc
+import select
+import socket
+import time
+
+from artcast_core.backoff import Backoff
+from artcast_core.errors import WireError
+from artcast_core.longpoll import DEFAULT_HOLD, LongPoll
+
+# A board on the same LAN connects in milliseconds; a host that is off
+# never answers the SYN, so give up after this long and back off.
+CONNECT_TIMEOUT_MS = 5000
+# Answers bigger than this are refused: an ESP32 has ~100 KB of heap and a
+# value that moves a strip is a few hundred bytes.
+MAX_RESPONSE = 8192
+RECV_CHUNK = 512
+
+IDLE = 0        # waiting until next_at to (re)connect
+CONNECTING = 1  # non-blocking connect in progress, request not yet sent
+READING = 2     # request sent, collecting the answer until the server closes
+
+_IN_PROGRESS = (errno.EINPROGRESS, getattr(errno, "EALREADY", -1), errno.EAGAIN)
+
+
+class Resolver:
+    """getaddrinfo with a cache: a name (e.g. artcast.local via mDNS) is
+    looked up once, and again only after connections start failing."""
+
+    def __init__(self):
+        self._cache = {}
+
+    def lookup(self, host, port):
+        addr = self._cache.get((host, port))
+        if addr is None:
+            addr = socket.getaddrinfo(host, port)[0][-1]
+            self._cache[(host, port)] = addr
+        return addr
+
+    def forget(self, host, port):
+        self._cache.pop((host, port), None)
+
+
+class Poller:
+    """Follow one key; call on_value(key, value) for each new value and
+    on_online(key, bool) when the server is reached / lost."""
+
+    def __init__(self, key, host, port, prefix, poll, resolver,
+                 on_value, on_online=None, hold=DEFAULT_HOLD, fmt="json",
+                 backoff=None):
+        self.lp = LongPoll(key, hold=hold, prefix=prefix, fmt=fmt)
+        self.key = key
+        self.host = host
+        self.port = port
+        self.poll = poll
+        self.resolver = resolver
+        self.on_value = on_value
+        self.on_online = on_online
+        self.backoff = backoff or Backoff(base=0.5, cap=30.0)
+        self.state = IDLE
+        self.sock = None
+        self.next_at = time.ticks_ms()
+        self.deadline = 0
+        self.chunks = []
+        self.size = 0
+        self.online = False
+        # Counters for tests and the serial log.
+        self.responses = 0
+        self.failures = 0
+        self.last_error = None
+
+    # --- driving ---------------------------------------------------------
+
+    def step(self, now):
+        """Start a request when one is due; fail one that took too long."""
+        if self.state == IDLE:
+            if time.ticks_diff(now, self.next_at) >= 0:
+                self._start(now)
+        elif time.ticks_diff(now, self.deadline) >= 0:
+            self._fail("timeout" if self.state == READING else "connect-timeout", now)
+
+    def wake_in(self, now):
+        """Milliseconds until step() has something to do (for the loop's sleep)."""
+        target = self.next_at if self.state == IDLE else self.deadline
+        return max(0, time.ticks_diff(target, now))
+
+    def on_event(self, sock, events, now):
+        """Handle a poll event; returns False when `sock` is not ours."""
+        if sock is not self.sock:
+            return False
+        try:
+            if self.state == CONNECTING:
+                if events & (select.POLLERR | select.POLLHUP):
+                    raise OSError(errno.ECONNREFUSED)
+                if events & select.POLLOUT:
+                    self._send(now)
+            elif self.state == READING:
+                self._read(now)
+        except OSError as e:
+            self._fail("socket error %s" % (e.args[0] if e.args else e), now)
+        except WireError as e:
+            self._fail(e.reason, now)
+        return True
+
+    def pause(self, now):
+        """The network is gone (Wi-Fi down): drop the connection quietly and
+        start again with wait=0 once step() is called after it returns."""
+        if self.state != IDLE:
+            self._close()
+            self.lp.reset()
+        self.state = IDLE
+        self.next_at = now
+        self._set_online(False)
+
+    def close(self):
+        self._close()
+        self.state = IDLE
+
+    # --- the exchange ------------------------------------------------------
+
+    def _start(self, now):
+        try:
+            addr = self.resolver.lookup(self.host, self.port)
+        except OSError as e:
+            self._fail("name lookup failed for %s (%s)" % (self.host, e), now)
+            return
+        s = socket.socket()
+        self.sock = s
+        s.setblocking(False)
+        try:
+            s.connect(addr)
+        except OSError as e:
+            if e.args[0] not in _IN_PROGRESS:
+                self._fail("connect failed %s" % e.args[0], now)
+                return
+        self.state = CONNECTING
+        self.deadline = time.ticks_add(now, CONNECT_TIMEOUT_MS)
+        self.poll.register(s, select.POLLOUT)
+
+    def _send(self, now):
+        request = self.lp.request(self.host, self.port)
+        sent = self.sock.send(request)
+        if sent != len(request):
+            # A fresh socket takes a ~300 byte request whole; anything
+            # else means the connection is not healthy.
+            raise OSError(errno.EIO)
+        self.state = READING
+        self.chunks = []
+        self.size = 0
+        self.deadline = time.ticks_add(now, int(self.lp.socket_timeout() * 1000))
+        self.poll.modify(self.sock, select.POLLIN)
+
+    def _read(self, now):
+        try:
+            data = self.sock.recv(RECV_CHUNK)
+        except OSError as e:
+            if e.args[0] == errno.EAGAIN:
+                return
+            raise
+        if data:
+            self.size += len(data)
+            if self.size > MAX_RESPONSE:
+                raise WireError("too-big", "answer larger than %d bytes" % MAX_RESPONSE)
+            self.chunks.append(data)
+            return
+        # The server closed: the answer is complete.
+        whole = b"".join(self.chunks)
+        self.chunks = []
+        self._close()
+        self.state = IDLE
+        changed, value = self.lp.handle_bytes(whole)
+        whole = None
+        self.responses += 1
+        self.backoff.reset()
+        self.next_at = now
+        self._set_online(True)
+        if changed:
+            self.on_value(self.key, value)
+        gc.collect()
+
+    # --- failure and cleanup -------------------------------------------------
+
+    def _fail(self, why, now):
+        self._close()
+        self.lp.reset()
+        self.state = IDLE
+        self.failures += 1
+        self.last_error = why
+        if self.failures % 3 == 0:
+            # A name that resolved before may point elsewhere now
+            # (DHCP gave the Pi a new address): look it up again.
+            self.resolver.forget(self.host, self.port)
+        delay_ms = int(self.backoff.next_delay() * 1000)
+        self.next_at = time.ticks_add(now, delay_ms)
+        print("artcast: %s: %s; retry in %d ms" % (self.key, why, delay_ms))
+        self._set_online(False)
+
+    def _close(self):
+        s = self.sock
+        if s is not None:
+            self.sock = None
+            try:
+                self.poll.unregister(s)
+            except (OSError, KeyError, ValueError):
+                pass
+            try:
+                s.close()
+            except OSError:
+                pass
+        self.chunks = []
+        self.size = 0
+
+    def _set_online(self, online):
+        if online != self.online:
+            self.online = online
+            if self.on_online is not None:
+                self.on_online(self.key, online)

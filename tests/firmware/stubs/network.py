@@ -1,0 +1,72 @@
+# Recording stand-in for MicroPython's `network` (tests only).
+#
+# The station "joins" when connect() is called, unless the file named by
+# $STUB_WIFI_DOWN exists (a test creates it to drop Wi-Fi and deletes it to
+# bring the network back). Records ["wifi_connect", ssid],
+# ["wifi_disconnect"], ["hostname", name], ["ap", {config}].
+
+from _record import env_flag_file, record
+
+STA_IF = 0
+AP_IF = 1
+AUTH_OPEN = 0
+AUTH_WPA2_PSK = 3
+STAT_IDLE = 1000
+STAT_CONNECTING = 1001
+STAT_GOT_IP = 1010
+
+_hostname = "esp32"
+
+
+def hostname(name=None):
+    global _hostname
+    if name is None:
+        return _hostname
+    _hostname = name
+    record("hostname", name)
+
+
+class WLAN:
+    def __init__(self, iface=STA_IF):
+        self.iface = iface
+        self._active = False
+        self._joined = False
+        self._config = {}
+
+    def active(self, on=None):
+        if on is None:
+            return self._active
+        self._active = bool(on)
+        record("wifi_active", self.iface, self._active)
+
+    def connect(self, ssid=None, key=None):
+        if self.iface != STA_IF:
+            raise OSError("not a station")
+        record("wifi_connect", ssid)
+        self._joined = True
+
+    def disconnect(self):
+        record("wifi_disconnect")
+        self._joined = False
+
+    def isconnected(self):
+        if self.iface == AP_IF:
+            return self._active
+        return self._active and self._joined and not env_flag_file("STUB_WIFI_DOWN")
+
+    def status(self, param=None):
+        return STAT_GOT_IP if self.isconnected() else STAT_IDLE
+
+    def ifconfig(self, conf=None):
+        if self.iface == AP_IF:
+            return ("192.168.4.1", "255.255.255.0", "192.168.4.1", "0.0.0.0")
+        return ("127.0.0.1", "255.0.0.0", "127.0.0.1", "127.0.0.1")
+
+    def config(self, *args, **kw):
+        if args:
+            if args[0] == "mac":
+                return b"\x24\x0a\xc4\x12\xab\xcd"
+            return self._config.get(args[0])
+        self._config.update(kw)
+        if self.iface == AP_IF:
+            record("ap", kw)

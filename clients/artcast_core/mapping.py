@@ -16,12 +16,18 @@
 #   bar        number -> that fraction of the strip lit         neopixel
 #   direct     the value is the target itself                   all
 #
+# Number mappings may cycle first: "modulo": 30 maps 29, 30, 31 to 29, 0, 1
+# (x - m * floor(x / m), also for negative x), so a counter like test/tick
+# sweeps a strip again and again.
+#
 # A value that does not fit raises MappingError; the caller logs it and
 # keeps the previous state (a bad datum never crashes a piece).
 #
 #   >>> m = {"type": "linear", "from": [-10, 40], "to": [0, 180]}
 #   >>> map_value(m, {"type": "servo", "angle": [0, 180]}, 15)
 #   90.0
+
+import math
 
 from artcast_core.colour import blend, palette_at, parse_colour, to_byte
 
@@ -173,6 +179,10 @@ def map_value(mapping, device, value, memory=None):
     hysteresis remembers whether it is on); None means "no memory".
     """
     kind = mapping["type"]
+    if mapping.get("modulo") is not None:
+        m = mapping["modulo"]
+        x = number(value)
+        value = x - m * math.floor(x / m)   # always 0 <= value < m
     if kind == "linear":
         t = fraction(value, mapping["from"][0], mapping["from"][1])
         lo, hi = mapping["to"]

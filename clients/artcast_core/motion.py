@@ -41,7 +41,8 @@ class Slew:
 
     def step(self, dt):
         """Advance `dt` seconds; return the angle to write now."""
-        if self.current is None or self.target is None:
+        if self.current is None or self.target is None or not self.rate:
+            self.current = self.target
             return self.current
         gap = self.target - self.current
         room = self.rate * dt

@@ -73,9 +73,12 @@ def check_mapping(obj, path, device):
             kind, "neopixel strip" if kind in ("gradient", "bar") else "servo or pwm output",
             dev, dev, ", ".join(FITS[dev])))
     channels = device.get("channels", 3)
-    out = {"type": kind}
+    out = {"type": kind, "modulo": None}
+    if kind != "direct":
+        # Counters and clocks cycle: "modulo": 60 turns 0, 1, ... 61 into 0..59, 0, 1.
+        out["modulo"] = get_number(obj, "modulo", path, lo=1e-9, default=None)
     if kind == "linear":
-        only_fields(obj, path, ("type", "from", "to"))
+        only_fields(obj, path, ("type", "from", "to", "modulo"))
         out["from"] = get_pair(obj, "from", path)
         if dev == "servo":
             lo, hi = device["angle"]
@@ -83,7 +86,7 @@ def check_mapping(obj, path, device):
         else:
             out["to"] = get_pair(obj, "to", path, lo=0, hi=1, default=[0.0, 1.0], distinct=False)
     elif kind == "threshold":
-        only_fields(obj, path, ("type", "above", "hysteresis", "on", "off"))
+        only_fields(obj, path, ("type", "above", "hysteresis", "on", "off", "modulo"))
         out["above"] = get_number(obj, "above", path)
         out["hysteresis"] = get_number(obj, "hysteresis", path, lo=0, default=0)
         defaults = {
@@ -95,13 +98,13 @@ def check_mapping(obj, path, device):
         out["on"] = _target(obj, "on", path, device, defaults[0])
         out["off"] = _target(obj, "off", path, device, defaults[1])
     elif kind == "gradient":
-        only_fields(obj, path, ("type", "from", "palette"))
+        only_fields(obj, path, ("type", "from", "palette", "modulo"))
         out["from"] = get_pair(obj, "from", path)
         if "palette" not in obj:
             raise PieceError(sub(path, "palette"), 'is required (a list of colours, e.g. ["#0000ff", "#ff0000"])')
         out["palette"] = _palette(obj, sub(path, "palette"), channels)
     elif kind == "bar":
-        only_fields(obj, path, ("type", "from", "colour", "palette", "background"))
+        only_fields(obj, path, ("type", "from", "colour", "palette", "background", "modulo"))
         out["from"] = get_pair(obj, "from", path)
         if "colour" in obj and "palette" in obj:
             raise PieceError(sub(path, "palette"), 'give either "colour" (one colour) or "palette" (colours along the strip), not both')

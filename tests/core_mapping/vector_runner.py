@@ -1,0 +1,101 @@
+# Runs tests/vectors/mapping.json against the Python core (artcast_core).
+#
+# Plain Python that also runs on MicroPython: the same runner is used by
+# the CPython tests, by the MicroPython unix port run of the core tests and
+# can be reused by the firmware tests. run_case() returns a list of
+# problems (empty when the implementation matches the vector).
+
+import json
+
+from artcast_core.mapping import MappingError, pin_level, servo_pulse_us
+from artcast_core.output import Output, power_caps
+from artcast_core.piece import check_outputs
+from artcast_core.piece_fields import PieceError
+
+TOLERANCE = 0.01
+
+
+def _here():
+    try:
+        path = __file__
+    except NameError:  # pragma: no cover
+        path = "tests/core_mapping/vector_runner.py"
+    cut = path.rfind("/")
+    return path[:cut] if cut >= 0 else "."
+
+
+def load_vectors(path=None):
+    if path is None:
+        path = _here() + "/../vectors/mapping.json"
+    with open(path) as f:
+        return json.load(f)
+
+
+def _close(a, b):
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a - b) <= TOLERANCE
+
+
+def observe(output, state):
+    """Device state -> the dict of fields the vectors compare."""
+    kind = output.kind
+    if kind == "neopixel":
+        return {"pixels": [list(p) for p in state]}
+    if kind == "servo":
+        return {"angle": state, "pulse_us": servo_pulse_us(output.device, state)}
+    if kind == "pin":
+        return {"on": state, "level": pin_level(output.device, state)}
+    return {"duty": state}
+
+
+def _compare(name, i, seen, expect):
+    problems = []
+    for field in sorted(expect):
+        want = expect[field]
+        got = seen.get(field)
+        if field in ("angle", "pulse_us", "duty"):
+            ok = _close(got, want)
+        else:
+            ok = got == want
+        if not ok:
+            problems.append("%s step %d: %s is %r, expected %r" % (name, i, field, got, want))
+    return problems
+
+
+def run_case(case):
+    name = case["name"]
+    spec = check_outputs([case["output"]])[0]
+    piece = {"power": None, "outputs": [spec]}
+    if "power" in case:
+        piece["power"] = {"supply_volts": 5, "supply_amps": case["power"]["supply_amps"],
+                          "reserve_amps": case["power"].get("reserve_amps", 0)}
+    out = Output(spec, power_caps(piece)[0])
+    problems = []
+    steps = case["steps"]
+    for i in range(len(steps)):
+        step = steps[i]
+        if "value" in step:
+            rejected = False
+            try:
+                out.accept(step["value"])
+            except MappingError:
+                rejected = True
+            if rejected != bool(step.get("error")):
+                problems.append("%s step %d: value %r %s" % (
+                    name, i, step["value"], "was rejected" if rejected else "was accepted, expected an error"))
+        if "online" in step:
+            out.set_online(step["online"])
+        changed, state = out.frame(step.get("dt", 0))
+        problems.extend(_compare(name, i, observe(out, state), step["expect"]))
+    return problems
+
+
+def run_invalid(case):
+    try:
+        check_outputs(case["outputs"])
+    except PieceError as e:
+        if e.path != case["path"]:
+            return ["%s: error names %r, expected %r (%s)" % (case["name"], e.path, case["path"], e)]
+        return []
+    return ["%s: was accepted, expected an error at %s" % (case["name"], case["path"])]

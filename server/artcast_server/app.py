@@ -62,11 +62,11 @@ def create_app(hub, settings):
     app = Microdot()
 
     @app.after_request
-    def common_headers(request, response):
+    async def common_headers(request, response):
         add_common_headers(response, settings)
 
     @app.after_error_request
-    def common_error_headers(request, response):
+    async def common_error_headers(request, response):
         add_common_headers(response, settings)
 
     def preflight(request):

@@ -111,9 +111,12 @@ def encode_datum(key, value):
     >>> encode_datum("test/tick", 1)
     b'["test/tick", 1]'
     """
+    _checked_key(key)
     try:
-        text = json.dumps([_checked_key(key), value])
-    except TypeError:
+        text = json.dumps([key, value])
+        # MicroPython's dumps writes "<object>" instead of raising: re-read.
+        json.loads(text)
+    except (TypeError, ValueError):
         raise ValueError("value is not JSON-serialisable: %r" % (value,))
     return _checked_size(text.encode("utf-8"))
 

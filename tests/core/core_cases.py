@@ -1,0 +1,153 @@
+# Tests of the protocol core as plain functions with bare asserts, so the
+# same module runs under CPython (pytest, via test_core.py) and under the
+# real MicroPython unix port (via the runner in tests/support/micropython.py).
+
+from artcast_core.backoff import Backoff
+from artcast_core.datagram import (encode_datum, encode_registration, parse_datum, parse_registration,
+                                   MAX_DATAGRAM_BYTES)
+from artcast_core.errors import WireError
+from artcast_core.etag import etag_for, etag_matches
+from artcast_core.http import build_get, parse_response, parse_url
+from artcast_core.keys import is_valid_key, key_problem
+from artcast_core.longpoll import LongPoll
+from artcast_core.negotiate import choose
+from artcast_core.values import as_json, as_text
+
+
+def raises(reason, fn, *args):
+    try:
+        fn(*args)
+    except WireError as exc:
+        assert exc.reason == reason, (exc.reason, reason)
+        return str(exc)
+    raise AssertionError("no WireError(%s)" % reason)
+
+
+def raises_value_error(fn, *args):
+    try:
+        fn(*args)
+    except WireError:
+        raise AssertionError("caller mistakes are ValueError, not WireError")
+    except ValueError as exc:
+        return str(exc)
+    raise AssertionError("no ValueError")
+
+
+def test_keys():
+    for good in ("test/tick", "a", "A-Z.a_z~0-9", "x/" * 99 + "y", "k" * 200):
+        assert is_valid_key(good), good
+    for bad, word in (("", "empty"), ("k" * 201, "longer"), ("a//b", "empty segment"), ("/a", "empty"),
+                      ("a/", "empty"), ("a/./b", "'.'"), ("../a", "'..'"), ("a b", "contains"),
+                      ("caf\u00e9", "contains"), (5, "not a string"), (None, "not a string")):
+        problem = key_problem(bad)
+        assert problem is not None and word in problem, (bad, problem)
+
+
+def test_parse_datum_any_json_value():
+    for payload, value in ((b'["k", 1]', 1), (b'["k", 2.5]', 2.5), (b'["k", "s"]', "s"), (b'["k", null]', None),
+                           (b'["k", true]', True), (b'["k", [1, {"a": 2}]]', [1, {"a": 2}]),
+                           (b'["k", {"t": -3}]', {"t": -3}), ('["k", "\u00e9"]'.encode("utf-8"), "\u00e9")):
+        assert parse_datum(payload) == ("k", value)
+
+
+def test_parse_datum_errors_by_reason():
+    raises("not-utf8", parse_datum, b"\xff\xfe")
+    raises("not-json", parse_datum, b"[1,")
+    raises("not-pair", parse_datum, b'{"a": 1}')
+    raises("not-pair", parse_datum, b'["k"]')
+    raises("not-pair", parse_datum, b'["k", 1, 2]')
+    raises("bad-key", parse_datum, b'[1, 2]')
+    raises("bad-key", parse_datum, b'["a//b", 2]')
+    raises("too-large", parse_datum, b"x" * (MAX_DATAGRAM_BYTES + 1))
+
+
+def test_registration_roundtrip_and_errors():
+    lic = {"uri": "https://creativecommons.org/licenses/by/4.0/", "title": "CC BY"}
+    payload = encode_registration("k/a", "Desc", "Prov", lic)
+    assert parse_registration(payload) == ("k/a", {"description": "Desc", "provenance": "Prov", "license": lic})
+    assert parse_registration(b'["k", {"description": "d", "extra": 1}]') == ("k", {"description": "d"})
+    raises("bad-registration", parse_registration, b'["k", 1]')
+    raises("bad-registration", parse_registration, b'["k", {"description": 1}]')
+    raises("bad-registration", parse_registration, b'["k", {"license": {"title": "t"}}]')
+    raises("bad-registration", parse_registration, b'["k", {"license": "CC"}]')
+
+
+def test_encode_datum_is_the_2012_format_and_checks_caller():
+    assert encode_datum("test/tick", 1) == b'["test/tick", 1]'
+    assert parse_datum(encode_datum("k", {"a": [1, None]})) == ("k", {"a": [1, None]})
+    assert "empty" in raises_value_error(encode_datum, "", 1)
+    raises_value_error(encode_datum, "k", "x" * MAX_DATAGRAM_BYTES)
+    raises_value_error(encode_datum, "k", object())
+
+
+def test_etag_derived_from_bytes():
+    a = etag_for(b'["k", 1]')
+    assert a == etag_for(b'["k", 1]') and a != etag_for(b'["k", 2]')
+    assert a.startswith('"') and a.endswith('"') and len(a) == 18
+    assert etag_matches(a, a) and etag_matches("W/" + a, a) and etag_matches(a.strip('"'), a)
+    assert etag_matches('"zz", ' + a, a) and etag_matches("*", a)
+    assert not etag_matches('"zz"', a) and not etag_matches("", a) and not etag_matches(None, a)
+
+
+def test_negotiation():
+    offered = ["application/json", "text/plain", "text/html"]
+    assert choose(None, offered) == "application/json"
+    assert choose("", offered) == "application/json"
+    assert choose("*/*", offered) == "application/json"
+    assert choose("text/*", offered) == "text/plain"
+    assert choose("text/html,application/xhtml+xml,*/*;q=0.8", offered) == "text/html"
+    assert choose("text/plain;q=0.5, application/json;q=0.6", offered) == "application/json"
+    assert choose("application/json;q=0, */*", offered) == "text/plain"
+    assert choose("image/png", offered) is None
+    assert choose("text/plain;q=bogus", offered) is None
+
+
+def test_value_formats():
+    assert as_text(42) == "42" and as_text(-1.5) == "-1.5" and as_text("hi") == "hi"
+    assert as_text(None) == "null" and as_text(False) == "false"
+    assert as_text({"a": 1}) == '{"a":1}' and as_json("hi") == '"hi"'
+
+
+def test_http_helpers():
+    assert parse_url("http://h:8888/x/") == ("h", 8888, "/x")
+    assert parse_url("http://artcast.local") == ("artcast.local", 80, "")
+    raises_value_error(parse_url, "https://h")
+    raises_value_error(parse_url, "http://h:port")
+    req = build_get("h", 1, "/p", {"If-None-Match": '"e"'})
+    assert req.startswith(b"GET /p HTTP/1.1\r\n") and b'If-None-Match: "e"\r\n' in req and req.endswith(b"\r\n\r\n")
+    status, headers, body = parse_response(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nETag: \"x\"\r\n\r\n123extra")
+    assert (status, headers["etag"], body) == (200, '"x"', b"123")
+    raises("bad-response", parse_response, b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n12")
+    raises("bad-response", parse_response, b"garbage\r\n\r\n")
+    raises("bad-response", parse_response, b"HTTP/1.1 200")
+
+
+def test_longpoll_sequence():
+    poll = LongPoll("test/tick", hold=20)
+    first = poll.request("h", 80)
+    assert b"GET /artcasts/test/tick?wait=0 HTTP/1.1" in first and b"If-None-Match" not in first
+    assert poll.socket_timeout() == 10
+    assert poll.handle(204, {}, b"") == (False, None)
+    second = poll.request("h", 80)
+    assert b"?wait=20 " in second and b"If-None-Match" not in second and poll.socket_timeout() == 30
+    assert poll.handle(200, {"etag": '"e1"'}, b'{"a": 1}') == (True, {"a": 1})
+    assert b'If-None-Match: "e1"' in poll.request("h", 80)
+    raises("http-503", poll.handle, 503, {}, b"busy")
+    raises("bad-response", poll.handle, 200, {}, b"{nope")
+    poll.reset()
+    assert b"?wait=0" in poll.request("h", 80) and b'If-None-Match: "e1"' in poll.request("h", 80)
+    text = LongPoll("k", fmt="text")
+    assert b"format=text" in text.request("h", 80)
+    assert text.handle(200, {"etag": '"x"'}, b"21.5") == (True, "21.5")
+    raises_value_error(LongPoll, "bad//key")
+
+
+def test_backoff_grows_caps_and_jitters():
+    b = Backoff(base=1, cap=8, rand=lambda: 0.0)
+    assert [b.next_delay() for _ in range(6)] == [0.5, 1.0, 2.0, 4.0, 4.0, 4.0]
+    b.reset()
+    assert b.next_delay() == 0.5
+    r = Backoff(base=0.5, cap=30)
+    delays = [r.next_delay() for _ in range(50)]
+    assert all(0.25 <= d <= 30 for d in delays) and len(set(delays)) > 5
+    raises_value_error(Backoff, 0, 1)

@@ -1,0 +1,122 @@
+"""The source module, test-sources.py and the artcast command line, end to
+end against a real server (loopback multicast, TTL 0)."""
+
+import datetime
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from artcast_source import Source
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ARTCAST = [sys.executable, "-m", "artcast_client.cli"]
+
+
+def loopback_source(server, **kwargs):
+    return Source(data_port=server.data_port, register_port=server.register_port,
+                  interface="127.0.0.1", ttl=0, **kwargs)
+
+
+def test_source_in_a_few_lines(server):
+    with loopback_source(server) as source:
+        temp = source.artcast("studio/temp", description="Studio temperature", provenance="test",
+                              license={"uri": "https://creativecommons.org/publicdomain/zero/1.0/", "title": "CC0"})
+        time.sleep(0.2)
+        temp.send(21.5)
+        server.wait_for_datums(1)
+    status, headers, body = server.get("/artcasts/studio/temp?wait=0")
+    assert json.loads(body) == 21.5
+    assert 'rel="license"' in headers["link"]
+    assert json.loads(server.get("/artcasts")[2])[0]["description"] == "Studio temperature"
+
+
+def test_registration_repeats(server):
+    with loopback_source(server, register_every=0.2) as source:
+        source.artcast("rep/k", description="d")
+        time.sleep(0.9)
+    assert server.status()["registrations_received"] >= 3
+
+
+def test_source_refuses_caller_mistakes(server):
+    with loopback_source(server) as source:
+        with pytest.raises(ValueError):
+            source.artcast("bad//key")
+        good = source.artcast("ok/k")
+        with pytest.raises(ValueError):
+            good.send(object())
+        with pytest.raises(ValueError):
+            good.send("x" * 10000)
+
+
+def test_test_sources_script(server, tmp_path):
+    pidfile = tmp_path / "src.pid"
+    proc = subprocess.Popen([sys.executable, os.path.join(REPO, "sources", "test-sources.py"),
+                             "--data-port", str(server.data_port), "--registration-port", str(server.register_port),
+                             "--multicast-interface", "127.0.0.1", "--ttl", "0", "--pidfile", str(pidfile)])
+    try:
+        _, _, first = server.get("/artcasts/test/tick")
+        _, h, second = server.get("/artcasts/test/tick")
+        assert int(second) == int(first) + 1
+        _, _, now = server.get("/artcasts/test/now")
+        stamp = datetime.datetime.strptime(json.loads(now), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+        assert abs((datetime.datetime.now(datetime.timezone.utc) - stamp).total_seconds()) < 5
+        keys = {e["key"]: e for e in json.loads(server.get("/artcasts")[2])}
+        assert keys["test/tick"]["description"] and keys["test/now"]["description"]
+        assert int(pidfile.read_text()) == proc.pid
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(5) == 0
+    assert not pidfile.exists()
+
+
+def test_artcast_send_json_and_plain_text(server):
+    env = dict(os.environ)
+    base = ["--data-port", str(server.data_port)]
+    subprocess.run(ARTCAST + ["send", "cli/num", "42"] + base, check=True, env=env)
+    out = subprocess.run(ARTCAST + ["send", "cli/word", "on"] + base, check=True, env=env,
+                         capture_output=True, text=True)
+    assert "sent as the string" in out.stderr
+    server.wait_for_datums(2)
+    assert server.get("/artcasts/cli/num?wait=0")[2] == b"42"
+    assert server.get("/artcasts/cli/word?wait=0")[2] == b'"on"'
+
+
+def test_artcast_send_bad_key_is_clear():
+    out = subprocess.run(ARTCAST + ["send", "bad//key", "1"], capture_output=True, text=True)
+    assert out.returncode == 1 and "empty segment" in out.stderr
+
+
+def test_artcast_watch_prints_each_value(server):
+    proc = subprocess.Popen(ARTCAST + ["watch", "w/k", "--server", server.url], stdout=subprocess.PIPE, text=True)
+    try:
+        time.sleep(0.8)
+        for i in range(3):
+            server.send("w/k", {"n": i})
+            time.sleep(0.3)
+        lines = []
+        deadline = time.time() + 5
+        while len(lines) < 3 and time.time() < deadline:
+            lines.append(proc.stdout.readline().strip())
+        assert [json.loads(line) for line in lines] == [{"n": 0}, {"n": 1}, {"n": 2}]
+    finally:
+        proc.terminate()
+        proc.wait(5)
+
+
+def test_artcast_list(server):
+    server.register("l/a", description="first thing")
+    server.send("l/b", 1)
+    server.wait_for_datums(1)
+    time.sleep(0.1)
+    out = subprocess.run(ARTCAST + ["list", "--server", server.url], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == ["l/a  -  first thing", "l/b"]
+
+
+def test_artcast_list_unreachable_server_is_clear():
+    out = subprocess.run(ARTCAST + ["list", "--server", "http://127.0.0.1:1"], capture_output=True, text=True)
+    assert out.returncode == 1 and "artcast list:" in out.stderr

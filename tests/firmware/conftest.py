@@ -88,6 +88,13 @@ class Board:
         with open(self.out_path, errors="replace") as f:
             return f.read()
 
+    def wait_console(self, text, timeout=10.0):
+        deadline = time.monotonic() + timeout
+        while text not in self.console():
+            if time.monotonic() > deadline or (self.proc and self.proc.poll() is not None):
+                raise AssertionError("console never said %r:\n%s" % (text, self.console()[-3000:]))
+            time.sleep(0.02)
+
     def records(self, kind=None):
         if not os.path.exists(self.record_path):
             return []
@@ -100,11 +107,19 @@ class Board:
                         out.append(rec)
         return out
 
-    def wait_for(self, predicate, timeout=10.0, kind=None, what="record"):
-        """First record (of `kind`) matching predicate; fails after timeout."""
+    def mark(self):
+        """A point in the history: pass as wait_for(since=...) to only see
+        what happens after it."""
+        return len(self.records())
+
+    def wait_for(self, predicate, timeout=10.0, kind=None, what="record", since=0):
+        """First record (of `kind`, after mark `since`) matching predicate;
+        fails after timeout."""
         deadline = time.monotonic() + timeout
         while True:
-            for rec in self.records(kind):
+            for rec in self.records()[since:]:
+                if kind is not None and rec[1] != kind:
+                    continue
                 if predicate(rec):
                     return rec
             if self.proc is not None and self.proc.poll() is not None:

@@ -86,7 +86,7 @@ class Poller:
         self.deadline = 0
         self.chunks = []
         self.size = 0
-        self.online = False
+        self.online = None  # unknown until the first answer or failure
         # Counters for tests and the serial log.
         self.responses = 0
         self.failures = 0

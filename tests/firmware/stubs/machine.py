@@ -6,7 +6,8 @@
 #   ["pwm_init", id, freq]       PWM(...)
 #   ["pwm", id, duty_u16]        PWM.duty_u16(duty)
 #   ["pwm_deinit", id]
-#   ["wdt_init", timeout_ms], ["wdt_feed", gap_ms], ["wdt_expired", gap_ms]
+#   ["wdt_init", timeout_ms], ["wdt_expired", gap_ms],
+#   ["wdt_feed", longest gap between feeds since the last such record, ms]
 #   ["reset"]                    machine.reset() (then the process exits 77)
 # Input levels come from $STUB_INPUTS, e.g. "0=0" holds GPIO0 low
 # (the setup button); unlisted inputs read 1 (pulled up).
@@ -104,6 +105,7 @@ class WDT:
         self.timeout = timeout
         self.last = time.ticks_ms()
         self.recorded = self.last
+        self.max_gap = 0
         record("wdt_init", timeout)
 
     def feed(self):
@@ -114,10 +116,14 @@ class WDT:
             # The real chip would have reset the board by now.
             record("wdt_expired", gap)
             sys.exit(78)
-        # Record at most every 200 ms, always with the longest gap so far.
+        # Record at most every 200 ms, with the longest gap between two
+        # feeds since the previous record.
+        if gap > self.max_gap:
+            self.max_gap = gap
         if time.ticks_diff(now, self.recorded) >= 200:
             self.recorded = now
-            record("wdt_feed", gap)
+            record("wdt_feed", self.max_gap)
+            self.max_gap = 0
 
 
 def reset():

@@ -1,0 +1,84 @@
+"""Surviving a gallery: server restarts, silent and slow servers, Wi-Fi loss,
+and a watchdog that is fed all the while."""
+
+import time
+
+from conftest import wifi_config
+from rawserver import RawServer, http_200
+
+RED = "00ff00"      # GRB wire order
+GREEN = "ff0000"
+DARK = "000000"
+
+
+def strip(key="test/tick", action="safe"):
+    return {"key": key, "device": {"type": "neopixel", "pin": 16, "count": 4},
+            "mapping": {"type": "bar", "from": [0, 4], "colour": "#00ff00"},
+            "on_disconnect": {"action": action, "status_pixel": {"index": 3, "colour": "#ff0000"}}}
+
+
+def assert_watchdog_fed(b, limit_ms=5000):
+    feeds = b.records("wdt_feed")
+    assert feeds, "the watchdog was never fed"
+    worst = max(r[2] for r in feeds)
+    assert worst < limit_ms, "the loop went %d ms without feeding the watchdog" % worst
+    assert not b.records("wdt_expired")
+
+
+def test_server_restart_mid_poll(server, board):
+    server.send("test/tick", 2)
+    server.wait_for_datums(1)
+    b = board(wifi_config(server.url, [strip()]))
+    b.wait_for(lambda r: r[3] == GREEN * 2 + DARK * 2, kind="pixels", what="2 of 4 green")
+    time.sleep(0.5)  # now inside a held long-poll
+    mark = b.mark()
+    server.stop()
+    # Offline and "safe": strip dark except the red status pixel.
+    b.wait_for(lambda r: r[3] == DARK * 3 + RED, kind="pixels", what="offline status pixel",
+               since=mark)
+    server.start()
+    server.send("test/tick", 3)
+    # Back online (reconnect with backoff, wait=0): status pixel gone, value shown.
+    b.wait_for(lambda r: r[3] == GREEN * 3 + DARK, kind="pixels", timeout=15, what="3 of 4 green")
+    assert_watchdog_fed(b)
+
+
+def test_silent_then_slow_server(board):
+    body = b"3"
+    srv = RawServer(["silent", ("answer", 1.5, http_200(body, '"e1"')), "silent"])
+    try:
+        b = board(wifi_config(srv.url, [strip("k", action="hold")]))
+        # First request is held forever: the firmware gives up after its socket
+        # timeout (wait=0 + margin), shows it is offline, and reconnects.
+        srv.wait_connections(2, timeout=20)
+        # Never reached: the status pixel says so.
+        assert b.records("pixels")[-1][3] == DARK * 3 + RED
+        # The slow answer (1.5 s) is taken.
+        b.wait_for(lambda r: r[3] == GREEN * 3 + DARK, kind="pixels", timeout=10, what="3 lit")
+        srv.wait_connections(3, timeout=5)
+        first, second, third = srv.requests[:3]
+        assert first.startswith("GET /artcasts/k?wait=0 HTTP/1.1")
+        assert second.startswith("GET /artcasts/k?wait=0 HTTP/1.1")  # asks afresh
+        assert "if-none-match" not in second.lower()
+        assert third.startswith("GET /artcasts/k?wait=20 HTTP/1.1")
+        assert 'If-None-Match: "e1"' in third
+        assert_watchdog_fed(b)
+    finally:
+        srv.close()
+
+
+def test_wifi_loss_and_return(server, board):
+    server.send("test/tick", 1)
+    server.wait_for_datums(1)
+    b = board(wifi_config(server.url, [strip()]))
+    b.wait_for(lambda r: r[3] == GREEN + DARK * 3, kind="pixels", what="1 lit")
+    mark = b.mark()
+    b.wifi(False)
+    b.wait_for(lambda r: r[3] == DARK * 3 + RED, kind="pixels", what="offline status pixel", since=mark)
+    b.wait_for(lambda r: True, kind="wifi_connect", since=mark, what="a new join")
+    server.send("test/tick", 4)   # sent while the board is away
+    time.sleep(0.3)
+    b.wifi(True)
+    # Back: asks wait=0 and gets the value it missed.
+    b.wait_for(lambda r: r[3] == GREEN * 4, kind="pixels", what="4 lit after return")
+    assert_watchdog_fed(b)

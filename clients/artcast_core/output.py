@@ -26,13 +26,7 @@
 
 from artcast_core.mapping import apply_brightness, map_value, pwm_duty, select
 from artcast_core.motion import Fade, Slew, jump
-
-# Current a WS2812-type pixel draws per channel at full brightness, and at
-# rest (mA). Conservative datasheet figures; used only when the piece file
-# gives a "power" block. hardware/ documents the same numbers.
-MA_PER_CHANNEL = 20.0
-MA_IDLE_PER_PIXEL = 1.0
-
+from artcast_core.power import shared_brightness_cap
 
 def safe_target(device):
     """What a device shows when parked: dark, released, off."""
@@ -47,45 +41,40 @@ def safe_target(device):
 
 
 def power_caps(piece):
-    """Brightness factor per output (1.0 = no cap) so all strips together
-    never draw more than the piece's "power" supply, even all-white.
+    """Brightness ceiling per output (1.0 = none) so that all strips of the
+    piece together never draw more than its "power" supply, even at full
+    white. The figures and the 20 % margin are power.py's (hardware/).
 
-    >>> power_caps({"power": {"supply_volts": 5, "supply_amps": 1, "reserve_amps": 0},
-    ...             "outputs": [{"device": {"type": "neopixel", "count": 20, "channels": 3,
-    ...                                      "brightness": 1.0}}]})
-    [0.8166666666666667]
+    >>> power_caps({"power": {"supply_volts": 5, "supply_amps": 4, "reserve_amps": 0},
+    ...             "outputs": [{"device": {"type": "neopixel", "count": 60, "channels": 3}}]})
+    [0.9]
     """
     outputs = piece["outputs"]
     caps = [1.0] * len(outputs)
     power = piece.get("power")
     if not power:
         return caps
-    full = 0.0
-    idle = 0.0
-    for out in outputs:
-        dev = out["device"]
-        if dev["type"] == "neopixel":
-            full += dev["count"] * dev["channels"] * MA_PER_CHANNEL * dev["brightness"]
-            idle += dev["count"] * MA_IDLE_PER_PIXEL
-    budget = (power["supply_amps"] - power["reserve_amps"]) * 1000.0 - idle
-    if full <= 0 or budget >= full:
+    strips = [(o["device"]["count"], o["device"]["channels"])
+              for o in outputs if o["device"]["type"] == "neopixel"]
+    if not strips:
         return caps
-    factor = max(0.0, budget / full)
+    cap = shared_brightness_cap(strips, power["supply_amps"] * 1000.0, power["reserve_amps"] * 1000.0)
     for i in range(len(outputs)):
         if outputs[i]["device"]["type"] == "neopixel":
-            caps[i] = factor
+            caps[i] = cap
     return caps
 
 
 class Output:
     """Runtime state of one validated output (see check_output)."""
 
-    def __init__(self, spec, power_cap=1.0):
+    def __init__(self, spec, brightness_cap=1.0):
         self.spec = spec
         self.key = spec["key"]
         self.device = spec["device"]
         self.kind = self.device["type"]
-        self.brightness = self.device.get("brightness", 1.0) * power_cap
+        # The strip's own limit, lowered further if the supply needs it.
+        self.brightness = min(self.device.get("brightness", 1.0), brightness_cap)
         motion = spec["motion"]
         if self.kind == "servo":
             self.motion = Slew(motion["slew"])
@@ -117,8 +106,10 @@ class Output:
             self.memory = {}
 
     def park(self):
-        """Go to the safe state now (SIGTERM, close())."""
+        """Go to the safe state now (SIGTERM, close()): fully dark, no
+        status pixel either, since the piece is stopping."""
         jump(self.motion, safe_target(self.device))
+        self.online = True
         return self.state()
 
     def state(self):

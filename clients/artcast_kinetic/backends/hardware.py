@@ -1,0 +1,99 @@
+"""The Raspberry Pi backend: one driver per device kind.
+
+  neopixel               -> blinka_strip.NeoPixelStrip (adafruit-circuitpython-neopixel)
+  servo with "pin"       -> rpi_gpio.GpioServo        (RPi.GPIO / rpi-lgpio)
+  servo with "pca9685"   -> servokit.Pca9685Servo     (adafruit-circuitpython-servokit)
+  pin, pwm               -> rpi_gpio.GpioPin, GpioPwm
+
+Libraries are imported only for the device kinds a piece uses, so a piece
+with only a strip does not need RPi.GPIO and vice versa.
+"""
+
+from artcast_kinetic.backends.base import Backend
+
+# BCM pins the Pi's NeoPixel driver can drive (PWM0, PCM, SPI0 MOSI; Pi 1-4).
+STRIP_PINS = (10, 12, 18, 21)
+MAX_BCM = 27
+
+
+def needed_modules(piece):
+    """Import names the hardware backend needs for this piece."""
+    names = []
+    for out in piece["outputs"]:
+        dev = out["device"]
+        if dev["type"] == "neopixel":
+            want = ("board", "neopixel")
+        elif dev["type"] == "servo" and dev.get("pca9685"):
+            want = ("board", "adafruit_servokit")
+        else:
+            want = ("RPi.GPIO",)
+        for name in want:
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def hardware_problem(piece):
+    """None when this machine can drive the piece, else why not (one line)."""
+    for name in needed_modules(piece):
+        try:
+            __import__(name)
+        except Exception as e:  # ImportError, RuntimeError("only on a Raspberry Pi"), NotImplementedError
+            return "cannot import %s (%s: %s)" % (name, type(e).__name__, str(e).strip().splitlines()[0] if str(e).strip() else "")
+    return None
+
+
+def pi_pin_problems(piece):
+    """Pi-specific pin checks the shared validator cannot know (ESP32 pins differ)."""
+    problems = []
+    for i, out in enumerate(piece["outputs"]):
+        dev = out["device"]
+        pin = dev.get("pin")
+        if pin is None:
+            continue
+        where = "outputs[%d].device.pin" % i
+        if pin > MAX_BCM:
+            problems.append("%s: GPIO %d does not exist on a Raspberry Pi header (BCM 0-27)" % (where, pin))
+        elif dev["type"] == "neopixel" and pin not in STRIP_PINS:
+            problems.append("%s: a NeoPixel strip on a Pi needs GPIO 10, 12, 18 or 21 (got %d)" % (where, pin))
+    return problems
+
+
+class HardwareBackend(Backend):
+    name = "hardware"
+
+    def __init__(self, clock=None, i2c=None):
+        super().__init__(clock)
+        self.i2c = i2c
+        self.kits = {}
+
+    def _kit(self, dev):
+        from artcast_kinetic.backends.servokit import open_kit
+        address = dev["pca9685"]["address"]
+        if address not in self.kits:
+            self.kits[address] = open_kit(address, int(dev["frequency"]), self.i2c)
+        return self.kits[address]
+
+    def _make(self, spec):
+        dev = spec["device"]
+        kind = dev["type"]
+        if kind == "neopixel":
+            from artcast_kinetic.backends.blinka_strip import NeoPixelStrip
+            return NeoPixelStrip(spec)
+        if kind == "servo" and dev.get("pca9685"):
+            from artcast_kinetic.backends.servokit import Pca9685Servo
+            return Pca9685Servo(spec, self._kit(dev))
+        from artcast_kinetic.backends import rpi_gpio
+        if kind == "servo":
+            return rpi_gpio.GpioServo(spec)
+        if kind == "pin":
+            return rpi_gpio.GpioPin(spec)
+        return rpi_gpio.GpioPwm(spec)
+
+    def describe(self, spec):
+        dev = spec["device"]
+        if dev["type"] == "neopixel":
+            return "neopixel: %d pixels on GPIO %d (%s)" % (dev["count"], dev["pin"], dev["order"])
+        if dev.get("pca9685"):
+            return "servokit: PCA9685 0x%02x channel %d" % (dev["pca9685"]["address"], dev["pca9685"]["channel"])
+        return "RPi.GPIO: %s on GPIO %d" % (dev["type"], dev["pin"])

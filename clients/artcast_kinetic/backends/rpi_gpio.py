@@ -1,0 +1,79 @@
+"""Servos, on/off pins and PWM through the RPi.GPIO API.
+
+On a Pi 5 (and on Ubuntu) the `rpi-lgpio` package provides the same
+`RPi.GPIO` module on top of lgpio; on older Raspberry Pi OS the classic
+RPi.GPIO works too. Pins are BCM numbers (GPIO12 is physical pin 32).
+
+Wiring notes:
+  servo  signal wire to the GPIO (GPIO12 in the examples); servo power from
+         its own 5-6 V supply, grounds joined. RPi.GPIO's PWM is software
+         timed: fine for one or two servos; for jitter-free motion use a
+         PCA9685 board ("pca9685": {"channel": N} in the piece file).
+  pin    a relay module, LED (with resistor) or a MOSFET for a solenoid (with
+         a flyback diode). "active_low": true for relay boards that switch on
+         at 0 V.
+  pwm    a MOSFET or motor driver input; never drive a motor from a GPIO.
+"""
+
+from artcast_core.mapping import pin_level, pwm_duty, servo_duty
+from artcast_kinetic.backends.base import Device
+
+
+def gpio_module():
+    import RPi.GPIO as GPIO
+    if GPIO.getmode() is None:
+        GPIO.setwarnings(False)
+        GPIO.setmode(GPIO.BCM)
+    return GPIO
+
+
+class GpioServo(Device):
+    """Servo pulses from RPi.GPIO PWM at the device frequency (50 Hz)."""
+
+    def __init__(self, spec):
+        super().__init__(spec)
+        self.GPIO = gpio_module()
+        pin = self.device["pin"]
+        self.GPIO.setup(pin, self.GPIO.OUT, initial=0)
+        self.pwm = self.GPIO.PWM(pin, self.device["frequency"])
+        self.pwm.start(0)    # no pulses: released until the first angle
+
+    def write(self, angle):
+        # None releases the servo: duty 0 means no pulses at all.
+        self.pwm.ChangeDutyCycle(servo_duty(self.device, angle) * 100.0)
+
+    def release(self):
+        self.pwm.stop()
+        self.GPIO.cleanup(self.device["pin"])
+
+
+class GpioPin(Device):
+    def __init__(self, spec):
+        super().__init__(spec)
+        self.GPIO = gpio_module()
+        self.GPIO.setup(self.device["pin"], self.GPIO.OUT, initial=pin_level(self.device, False))
+
+    def write(self, on):
+        self.GPIO.output(self.device["pin"], pin_level(self.device, on))
+
+    def release(self):
+        # Leave an active-low relay driven off rather than floating.
+        if not self.device.get("active_low"):
+            self.GPIO.cleanup(self.device["pin"])
+
+
+class GpioPwm(Device):
+    def __init__(self, spec):
+        super().__init__(spec)
+        self.GPIO = gpio_module()
+        pin = self.device["pin"]
+        self.GPIO.setup(pin, self.GPIO.OUT, initial=0)
+        self.pwm = self.GPIO.PWM(pin, self.device["frequency"])
+        self.pwm.start(0)
+
+    def write(self, duty):
+        self.pwm.ChangeDutyCycle(duty * 100.0)
+
+    def release(self):
+        self.pwm.stop()
+        self.GPIO.cleanup(self.device["pin"])

@@ -1,0 +1,141 @@
+"""artcast-kinetic PIECE.json: make a piece follow its artcasts.
+
+    artcast-kinetic piece.json                     # on the Pi, real hardware
+    artcast-kinetic --simulate piece.json          # anywhere: terminal + http://127.0.0.1:8765/
+    artcast-kinetic --server http://artcast.local:8888 piece.json
+
+Exit codes: 0 after SIGTERM/SIGINT (outputs parked), 2 for a piece file
+that cannot be used (one message naming the field), 1 when the hardware
+cannot be opened (systemd restarts it).
+"""
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+from artcast_core.http import parse_url
+from artcast_core.piece import load_piece
+from artcast_core.piece_fields import PieceError
+from artcast_kinetic.backends import NAMES, choose_backend, make_backend
+from artcast_kinetic.backends.hardware import pi_pin_problems
+from artcast_kinetic.runner import FPS, PieceRunner
+
+log = logging.getLogger("artcast.kinetic")
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(prog="artcast-kinetic",
+                                description="Drive NeoPixel strips, servos and pins from artcasts, "
+                                            "as a piece file describes.")
+    p.add_argument("piece", help="the piece file (JSON), e.g. clients/examples/tick-strip-servo.json")
+    p.add_argument("--simulate", action="store_true",
+                   help="no hardware: show the outputs in the terminal and on a local web page")
+    p.add_argument("--backend", choices=NAMES, help="hardware or simulate (default: piece file, "
+                   "then $ARTCAST_BACKEND, then whatever this machine supports)")
+    p.add_argument("--server", help="server URL, overriding the piece file's (http://host:port)")
+    p.add_argument("--web-port", type=int, default=None,
+                   help="port of the live web page on 127.0.0.1 (default 8765 with --simulate, "
+                        "off otherwise; 0 picks a free port)")
+    p.add_argument("--no-web", action="store_true", help="no live web page")
+    p.add_argument("--no-view", action="store_true", help="no terminal view")
+    p.add_argument("--fps", type=float, default=FPS, help="frames per second while fading/slewing (%d)" % FPS)
+    p.add_argument("-v", "--verbose", action="store_true", help="log every poll")
+    return p.parse_args(argv)
+
+
+def fail(code, message):
+    sys.stderr.write("artcast-kinetic: %s\n" % message)
+    return code
+
+
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        return load_piece(f.read())
+
+
+async def serve(runner, view, web_port):
+    """Run the piece plus its views until SIGTERM/SIGINT."""
+    loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+    stopping = []
+
+    def stop(signame):
+        if not stopping:
+            stopping.append(signame)
+            log.info("%s: parking outputs and stopping", signame)
+            main.cancel()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop, sig.name)
+    extra = []
+    web = None
+    if view is not None:
+        extra.append(view.loop())
+    if web_port is not None:
+        from artcast_kinetic.simweb import WebView
+        try:
+            web = await WebView(runner, web_port).start()
+        except OSError as e:
+            log.warning("live web page not started (port %d: %s)", web_port, e.strerror or e)
+            web = None
+    try:
+        await runner.run(extra=extra)
+    except asyncio.CancelledError:
+        if not stopping:
+            raise
+    finally:
+        if web is not None:
+            await web.stop()
+        if view is not None:
+            view.draw()
+    return 0
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="artcast-kinetic: %(message)s", stream=sys.stderr)
+    try:
+        piece = load(args.piece)
+    except OSError as e:
+        return fail(2, "cannot read %s: %s" % (args.piece, e.strerror or e))
+    except PieceError as e:
+        return fail(2, "%s: %s" % (args.piece, e))
+    if args.server:
+        try:
+            parse_url(args.server)
+        except ValueError as e:
+            return fail(2, "--server: %s" % e)
+    explicit = "simulate" if args.simulate else args.backend
+    try:
+        name, reason = choose_backend(piece, explicit)
+    except ValueError as e:
+        return fail(2, str(e))
+    log.info("backend: %s (%s)", name, reason)
+    if name == "hardware":
+        problems = pi_pin_problems(piece)
+        if problems:
+            return fail(2, "%s: %s" % (args.piece, problems[0]))
+    runner = PieceRunner(piece, make_backend(name), server=args.server, fps=args.fps)
+    view = None
+    if name == "simulate" and not args.no_view:
+        from artcast_kinetic.simview import TerminalView
+        view = TerminalView(runner).attach()
+    web_port = args.web_port
+    if web_port is None and name == "simulate":
+        web_port = 8765
+    if args.no_web:
+        web_port = None
+    try:
+        return asyncio.run(serve(runner, view, web_port))
+    except KeyboardInterrupt:
+        return 0
+    except Exception as e:  # hardware that would not open, and the like
+        log.error("stopped: %s: %s", type(e).__name__, e)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

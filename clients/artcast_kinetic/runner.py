@@ -1,0 +1,194 @@
+"""Run a piece: long-polls in, shared-core outputs in the middle, devices out.
+
+    runner = PieceRunner(piece, SimulatedBackend())
+    await runner.run()          # until cancelled; parks every output on the way out
+
+One follow() task per distinct key (outputs sharing a key share the poll).
+Each value goes through artcast_core.output.Output (field, mapping,
+motion); a value that does not fit an output is logged and ignored. A frame
+task advances fades and slews on the backend's clock, FPS times a second
+while anything moves and not at all when nothing does, and writes a device
+only when its state changed.
+"""
+
+import asyncio
+import logging
+
+from artcast_core.colour import as_hex
+from artcast_core.mapping import MappingError, pin_level, servo_pulse_us
+from artcast_core.output import build_outputs
+from artcast_kinetic.follow import follow
+
+log = logging.getLogger("artcast.kinetic")
+
+FPS = 50
+
+
+class PieceRunner:
+    def __init__(self, piece, backend, server=None, fps=FPS, backoff_factory=None):
+        self.piece = piece
+        self.backend = backend
+        self.clock = backend.clock
+        self.server = server or piece["server"]
+        self.fps = fps
+        self.backoff_factory = backoff_factory
+        self.outputs = build_outputs(piece)
+        self.devices = []
+        self.values = {}        # key -> last value received
+        self.online = {}        # key -> True / False (None before the first answer)
+        self.errors = {}        # output index -> last rejected-value message
+        self.listeners = []     # called with no arguments after every frame that wrote something
+        self.keys = []
+        for out in self.outputs:
+            if out.key not in self.keys:
+                self.keys.append(out.key)
+                self.online[out.key] = None
+        self._wake = None
+        self._last = None
+        self.frames = 0
+
+    # --- devices --------------------------------------------------------
+
+    def open_devices(self):
+        """Open every device (parked). On a failure, close the ones opened."""
+        try:
+            for out in self.outputs:
+                device = self.backend.open(out.spec)
+                log.info("%s -> %s", out.key, self.backend.describe(out.spec))
+                self.devices.append(device)
+        except Exception:
+            self.backend.close()
+            raise
+        self._last = self.clock.now()
+        self.frame()
+
+    def close(self):
+        """Park every output (dark, released, off) and free the hardware."""
+        for out in self.outputs:
+            out.last = out.park()
+        self.backend.close()
+        self._notify()
+
+    # --- values in -------------------------------------------------------
+
+    def deliver(self, key, value):
+        self.frame()                      # finish motion up to now first
+        self.values[key] = value
+        for i, out in enumerate(self.outputs):
+            if out.key != key:
+                continue
+            try:
+                out.accept(value)
+                self.errors.pop(i, None)
+            except MappingError as e:
+                self.errors[i] = str(e)
+                log.warning("outputs[%d] (%s): ignored value %s: %s", i, key, _short(value), e)
+        self.frame()
+        self._poke()
+
+    def link(self, key, online, reason=""):
+        self.frame()
+        self.online[key] = online
+        for out in self.outputs:
+            if out.key == key:
+                out.set_online(online)
+        self.frame()
+        self._poke()
+
+    # --- frames ----------------------------------------------------------
+
+    def frame(self):
+        """Advance motion to the clock's now; write devices whose state changed."""
+        if not self.devices:
+            return
+        now = self.clock.now()
+        dt = max(0.0, now - self._last) if self._last is not None else 0.0
+        self._last = now
+        wrote = False
+        for out, device in zip(self.outputs, self.devices):
+            changed, state = out.frame(dt)
+            if changed:
+                device.write(state)
+                wrote = True
+        self.frames += 1
+        if wrote:
+            self._notify()
+
+    def moving(self):
+        return any(out.moving() for out in self.outputs)
+
+    def _poke(self):
+        if self._wake is not None:
+            self._wake.set()
+
+    def _notify(self):
+        for listener in list(self.listeners):
+            try:
+                listener()
+            except Exception:  # a view must never stop the piece
+                log.exception("view failed")
+
+    async def frame_loop(self):
+        self._wake = asyncio.Event()
+        while True:
+            if self.moving():
+                await self.clock.sleep(1.0 / self.fps)
+            else:
+                await self._wake.wait()
+            self._wake.clear()
+            self.frame()
+
+    # --- the whole piece ----------------------------------------------------
+
+    def tasks(self, hold=None):
+        """Coroutines to run together: one follow() per key, plus frames."""
+        hold = hold or self.piece.get("hold") or 20
+        coros = [self.frame_loop()]
+        for key in self.keys:
+            backoff = self.backoff_factory() if self.backoff_factory else None
+            coros.append(follow(self.server, key, self.deliver, self.link, hold=hold, backoff=backoff))
+        return coros
+
+    async def run(self, hold=None, extra=()):
+        """Open devices, follow every key until cancelled, then park and close."""
+        self.open_devices()
+        tasks = [asyncio.ensure_future(c) for c in list(self.tasks(hold)) + list(extra)]
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            self.close()
+
+    # --- what the views show ------------------------------------------------
+
+    def snapshot(self):
+        """Plain data for the terminal view, the web page and tests."""
+        outs = []
+        for i, out in enumerate(self.outputs):
+            dev = out.device
+            item = {"index": i, "name": out.spec.get("name") or "%s %d" % (dev["type"], i),
+                    "key": out.key, "kind": dev["type"], "online": self.online.get(out.key),
+                    "value": self.values.get(out.key), "has_value": out.key in self.values, "error": self.errors.get(i)}
+            state = out.last
+            if dev["type"] == "neopixel":
+                item["pixels"] = [as_hex(p) for p in (state or [])]
+            elif dev["type"] == "servo":
+                item["angle"] = state
+                item["pulse_us"] = servo_pulse_us(dev, state)
+                item["range"] = dev["angle"]
+            elif dev["type"] == "pin":
+                item["on"] = bool(state)
+                item["level"] = pin_level(dev, state)
+            else:
+                item["duty"] = state
+            item["where"] = "PCA9685 ch %d" % dev["pca9685"]["channel"] if dev.get("pca9685") else "GPIO %d" % dev["pin"]
+            outs.append(item)
+        return {"name": self.piece.get("name") or "piece", "server": self.server,
+                "backend": self.backend.name, "outputs": outs}
+
+
+def _short(value):
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

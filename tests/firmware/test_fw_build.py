@@ -1,0 +1,48 @@
+"""deploy.py's build: mpy-cross output is what runs on a board, so run it
+(and nothing else from the source tree) against the real server."""
+
+import json
+import os
+
+import deploy
+from conftest import HERE, STUBS, wifi_config
+
+
+def test_build_compiles_everything_the_firmware_imports(tmp_path):
+    out = str(tmp_path / "build")
+    written = deploy.build(out)
+    assert "main.py" in written and "boot.py" in written
+    for name in ("artcast_fw/app.mpy", "artcast_fw/poller.mpy", "artcast_core/longpoll.mpy",
+                 "artcast_core/output.mpy", "artcast_core/piece.mpy", "microdot/microdot.mpy"):
+        assert name in written
+    # Only compiled modules besides the two entry files.
+    assert all(w.endswith(".mpy") for w in written if w not in ("main.py", "boot.py"))
+    # The shared core comes from clients/artcast_core, not from a copy here.
+    assert not os.path.exists(os.path.join(deploy.HERE, "artcast_core"))
+
+
+def test_compiled_firmware_follows_the_server(server, board, tmp_path):
+    out = str(tmp_path / "build")
+    deploy.build(out)
+    outputs = [{"key": "test/tick", "device": {"type": "neopixel", "pin": 16, "count": 3},
+                "mapping": {"type": "bar", "from": [0, 3], "colour": "#0000ff"}}]
+    server.send("test/tick", 2)
+    server.wait_for_datums(1)
+    b = board(wifi_config(server.url, outputs), start=False, micropypath=[STUBS, out])
+    b.start(script=os.path.join(out, "main.py"))
+    b.wait_for(lambda r: r[3] == "0000ff" * 2 + "000000", kind="pixels", what="2 of 3 blue")
+    assert ".mpy" not in b.console()  # no tracebacks
+
+
+def test_compiled_firmware_memory(server, board, tmp_path):
+    out = str(tmp_path / "build")
+    deploy.build(out)
+    outputs = [{"key": "test/tick", "device": {"type": "neopixel", "pin": 16, "count": 30},
+                "mapping": {"type": "bar", "from": [0, 30], "colour": "#ff8000"}}]
+    b = board(wifi_config(server.url, outputs), start=False, micropypath=[STUBS, out])
+    b.start(script=os.path.join(HERE, "memory_driver.py"), args=["1000"])
+    assert b.wait_exit(timeout=60) == 0, b.console()
+    samples = json.loads(b.console().strip().splitlines()[-1])["samples"]
+    heap = [s[1] for s in samples]
+    print("compiled firmware heap after gc (64-bit unix port): %s bytes" % heap)
+    assert heap[-1] - heap[0] < 256

@@ -111,6 +111,9 @@ def demo(argv):
               "--multicast-interface", "127.0.0.1"] + argv
     sources = [python, os.path.join(HERE, "sources", "test-sources.py"),
                "--multicast-interface", "127.0.0.1", "--ttl", "0"]
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, stop)
     procs = [subprocess.Popen(server)]
     time.sleep(0.8)
     if procs[0].poll() is not None:

@@ -120,3 +120,51 @@ def test_artcast_list(server):
 def test_artcast_list_unreachable_server_is_clear():
     out = subprocess.run(ARTCAST + ["list", "--server", "http://127.0.0.1:1"], capture_output=True, text=True)
     assert out.returncode == 1 and "artcast list:" in out.stderr
+
+
+def _run_test_sources(server, *extra):
+    return subprocess.Popen([sys.executable, os.path.join(REPO, "sources", "test-sources.py"),
+                             "--data-port", str(server.data_port), "--registration-port", str(server.register_port),
+                             "--multicast-interface", "127.0.0.1", "--ttl", "0"] + list(extra),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_source_group_and_verbose_options(server_factory):
+    s = server_factory("--data-group", "239.9.9.9", "--register-group", "239.9.9.9")
+    proc = _run_test_sources(s, "--group", "239.9.9.9", "--verbose")
+    try:
+        _, _, body = s.get("/artcasts/test/tick", timeout=5)
+        assert int(body) >= 0
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=5)
+    assert "sent test/tick = " in out
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="--uid needs root (CI runs as root)")
+def test_source_uid_option(server):
+    proc = _run_test_sources(server, "--uid", "nobody")
+    try:
+        server.get("/artcasts/test/tick", timeout=5)
+        with open("/proc/%d/status" % proc.pid) as f:
+            uid_line = [line for line in f if line.startswith("Uid:")][0]
+        import pwd
+        assert uid_line.split()[1] == str(pwd.getpwnam("nobody").pw_uid)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(5)
+
+
+def test_source_daemonize_option(server, tmp_path):
+    pidfile = tmp_path / "daemon-src.pid"
+    proc = _run_test_sources(server, "--daemonize", "--pidfile", str(pidfile))
+    assert proc.wait(10) == 0                      # the foreground process returns at once
+    deadline = time.time() + 5
+    while not pidfile.exists() and time.time() < deadline:
+        time.sleep(0.05)
+    pid = int(pidfile.read_text())
+    try:
+        assert pid != proc.pid
+        assert server.get("/artcasts/test/tick", timeout=5)[0] == 200
+    finally:
+        os.kill(pid, signal.SIGTERM)

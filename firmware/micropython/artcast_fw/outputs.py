@@ -51,11 +51,12 @@ def write(device, spec, state):
 class Outputs:
     """All outputs of a checked piece ({"outputs": [...], "power": ...})."""
 
-    def __init__(self, piece):
+    def __init__(self, piece, clock=time.ticks_ms):
         self.items = []
         for out in build_outputs(piece):
             self.items.append((out, make_device(out.device)))
-        self.last_ms = time.ticks_ms()
+        self.clock = clock
+        self.last_ms = clock()
         self.rejected = 0  # values that did not fit (logged, ignored)
         self.tick(self.last_ms)
 
@@ -70,7 +71,7 @@ class Outputs:
     def on_value(self, key, value):
         # Bring motion up to now first, so a fade starts from where the
         # strip really is and lasts its full time.
-        self.tick(time.ticks_ms())
+        self.tick(self.clock())
         for out, _ in self.items:
             if out.key == key:
                 try:

@@ -18,18 +18,19 @@ from artcast_fw import config
 
 # A first-boot board has no outputs block yet: a strip on GPIO16 and a servo
 # on GPIO17 (the wiring in firmware/README.md), both following the key the
-# teacher types. Anything else: edit the outputs box on the page or
+# teacher types. With test/tick (a counter) the strip cycles blue -> green
+# -> red -> blue and the servo sweeps once a minute ("modulo": 60). Anything else: edit the outputs box on the page or
 # config.json.
 DEFAULT_OUTPUTS = [
     {"key": "test/tick",
      "device": {"type": "neopixel", "pin": 16, "count": 8, "brightness": 0.3},
-     "mapping": {"type": "gradient", "from": [0, 60],
-                 "palette": ["#0000ff", "#00ff00", "#ff0000"]},
+     "mapping": {"type": "gradient", "from": [0, 60], "modulo": 60,
+                 "palette": ["#0000ff", "#00ff00", "#ff0000", "#0000ff"]},
      "motion": {"fade": 0.5},
      "on_disconnect": {"action": "hold", "status_pixel": {"index": 0, "colour": "#ff0000"}}},
     {"key": "test/tick",
      "device": {"type": "servo", "pin": 17},
-     "mapping": {"type": "linear", "from": [0, 60], "to": [0, 180]},
+     "mapping": {"type": "linear", "from": [0, 60], "modulo": 60, "to": [0, 180]},
      "motion": {"slew": 60}},
 ]
 RESET_DELAY_MS = 1500

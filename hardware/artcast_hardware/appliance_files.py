@@ -1,11 +1,10 @@
-"""The text of every file the appliance setup writes, as pure functions.
+r"""The text of every file the appliance setup writes, as pure functions.
 
 Kept apart from the code that writes them so tests (and `systemd-analyze
 verify`) can look at exactly what a Pi would get.
 
-    >>> print(hosts_text("127.0.0.1\\tlocalhost\\n127.0.1.1\\traspberrypi\\n", "artcast"), end="")
-    127.0.0.1	localhost
-    127.0.1.1	artcast
+    >>> hosts_text("127.0.0.1 localhost\n127.0.1.1 raspberrypi\n", "artcast")
+    '127.0.0.1 localhost\n127.0.1.1\tartcast\n'
 """
 
 PREFIX = "/opt/artcast"

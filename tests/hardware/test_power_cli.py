@@ -198,7 +198,7 @@ def test_reserve_amps_from_the_piece(capsys, tmp_path):
 
 def test_hardware_docstring_examples():
     import doctest
-    from artcast_hardware import piece_power, pinout
-    for module in (piece_power, pinout):
+    from artcast_hardware import appliance_files, appliance_steps, piece_power, pinout
+    for module in (piece_power, pinout, appliance_files, appliance_steps):
         failures, tried = doctest.testmod(module)
         assert tried >= 2 and failures == 0, module.__name__

@@ -84,15 +84,18 @@ class Output:
         self.memory = {}
         self.online = True
         self.last = None
+        self.value = None         # last accepted value (raw, before "field")
         self.has_value = False
 
     def accept(self, value):
         """Take a new artcast value. Raises MappingError if it is unusable
         (the state is then unchanged)."""
+        raw = value
         if self.spec["field"] is not None:
             value = select(value, self.spec["field"])
         target = map_value(self.spec["mapping"], self.device, value, self.memory)
         self.motion.set_target(target)
+        self.value = raw
         self.has_value = True
         return target
 
@@ -101,9 +104,15 @@ class Output:
         if online == self.online:
             return
         self.online = online
-        if not online and self.spec["on_disconnect"]["action"] == "safe":
+        if self.spec["on_disconnect"]["action"] != "safe":
+            return
+        if not online:
             jump(self.motion, safe_target(self.device))
             self.memory = {}
+        elif self.has_value:
+            # Back online: the server answers If-None-Match with 204 while
+            # the value is unchanged, so show the last value again now.
+            self.accept(self.value)
 
     def park(self):
         """Go to the safe state now (SIGTERM, close()): fully dark, no

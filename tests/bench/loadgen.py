@@ -1,0 +1,302 @@
+"""The load generator: many long-poll clients on raw asyncio sockets.
+
+A `Crowd` is N clients, each one asyncio.Protocol on its own connection:
+send the request (with the last ETag it saw, like a real client), note when
+the first byte of the answer arrives, read to the close (the server closes:
+`Connection: close`), reconnect at once. No streams, no task per client while
+it waits, so the generator spends little per response; `ceiling()` measures
+how little against a fixed answer, so nobody mistakes its limit for a server's.
+
+The measurements (each returns a dict of figures):
+    fanout(target, n, waves)    N waiting, one datum, time until the last has it
+    memory(target, n)           server RSS with N waiting
+    sustained(target, n, secs)  a datum every 10 ms, deliveries/s, missed state
+    udp_loss(target, ...)       1,000 datums/s over 100 keys, all counted?
+    ceiling(target, n, secs)    requests/s against a fixed answer
+
+Bounded everywhere: counts and seconds are arguments, every wait has a deadline.
+"""
+
+import asyncio
+import os
+import time
+
+LOOPBACK = "127.0.0.1"
+perf = time.perf_counter
+
+
+class Client(asyncio.Protocol):
+    __slots__ = ("crowd", "key", "token", "transport", "chunks", "first", "value")
+
+    def __init__(self, crowd, key):
+        self.crowd = crowd
+        self.key = key
+        self.token = None
+        self.transport = None
+        self.chunks = None
+        self.first = None
+        self.value = None           # the last value this client received
+
+    def connection_made(self, transport):
+        self.transport = transport
+        self.chunks = []
+        self.first = None
+        self.crowd.waiting += 1
+        transport.write(self.crowd.target.request(self.key, self.token))
+
+    def data_received(self, data):
+        if self.first is None:
+            self.first = perf()
+            self.crowd.waiting -= 1
+        self.chunks.append(data)
+
+    def connection_lost(self, exc):
+        crowd = self.crowd
+        self.transport = None
+        if self.first is None:
+            crowd.waiting -= 1
+            crowd.errors += 1
+        else:
+            crowd.answered(self, b"".join(self.chunks), self.first)
+        if crowd.running:
+            crowd.connect(self)
+
+
+class Crowd:
+    """N clients polling `keys` (client i polls keys[i % len(keys)])."""
+
+    def __init__(self, target, n, keys=("bench/k",), concurrency=256):
+        self.target = target
+        self.loop = asyncio.get_running_loop()
+        self.clients = [Client(self, keys[i % len(keys)]) for i in range(n)]
+        self.gate = asyncio.Semaphore(concurrency)   # connects in flight at once
+        self.running = True
+        self.waiting = 0            # requests sent and not yet answered
+        self.deliveries = 0         # 200 answers
+        self.others = 0             # 204 and anything else
+        self.errors = 0             # closed without an answer
+        self.connect_errors = 0
+        self.expect = None          # the value of the wave being timed
+        self.t0 = 0.0
+        self.times = []
+
+    def start(self):
+        for client in self.clients:
+            self.connect(client)
+
+    def connect(self, client):
+        self.loop.create_task(self._connect(client))
+
+    async def _connect(self, client):
+        async with self.gate:
+            while self.running:
+                try:
+                    await self.loop.create_connection(lambda: client, LOOPBACK, self.target.port)
+                    return
+                except OSError:
+                    self.connect_errors += 1
+                    await asyncio.sleep(0.05)
+
+    def answered(self, client, data, first):
+        if data[9:12] != b"200":
+            self.others += 1
+            return
+        self.deliveries += 1
+        head, _, body = data.partition(b"\r\n\r\n")
+        client.token = self.target.token(head) or client.token
+        try:
+            value = int(body)
+        except ValueError:
+            value = body
+        client.value = value
+        if value == self.expect:
+            self.times.append(first - self.t0)
+
+    def arm(self, value):
+        self.expect = value
+        self.times = []
+        self.t0 = perf()
+
+    def stop(self):
+        self.running = False
+        for client in self.clients:
+            if client.transport is not None:
+                client.transport.abort()
+
+
+async def until(check, timeout, step=0.002):
+    deadline = perf() + timeout
+    while perf() < deadline:
+        if check():
+            return True
+        await asyncio.sleep(step)
+    return check()
+
+
+async def all_waiting(crowd, n, timeout):
+    """Every client has its request out and the server says it holds them."""
+    target = crowd.target
+    key = crowd.clients[0].key
+    return await until(lambda: crowd.waiting >= n and target.waiting(key) >= n, timeout, 0.01)
+
+
+def percentile(values, p):
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100.0 * (len(ordered) - 1))))]
+
+
+# --- /proc readings of the server process ---------------------------------
+
+def cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / float(os.sysconf("SC_CLK_TCK"))
+
+
+def rss_bytes(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def context_switches(pid):
+    total = 0
+    for tid in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/status" % (pid, tid)) as f:
+            for line in f:
+                if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                    total += int(line.split()[1])
+    return total
+
+
+def udp_receive_buffer_errors():
+    """System-wide UDP RcvbufErrors (/proc/net/snmp): datagrams the kernel dropped."""
+    with open("/proc/net/snmp") as f:
+        lines = [line.split() for line in f if line.startswith("Udp:")]
+    names, values = lines[0], lines[1]
+    return int(values[names.index("RcvbufErrors")])
+
+
+# --- measurements -----------------------------------------------------------
+
+async def fanout(target, n, waves, key="bench/k", wave_timeout=None):
+    """N clients wait on one key; one datum; time until the last has it."""
+    wave_timeout = wave_timeout or 3.0 + n / 1000.0
+    crowd = Crowd(target, n, (key,))
+    crowd.start()
+    completions, latencies, lost = [], [], 0
+    ready = await all_waiting(crowd, n, 10.0 + n / 500.0)
+    cpu_before, delivered_before = cpu_seconds(target.server_pid()), crowd.deliveries
+    for wave in range(1, waves + 1 if ready else 1):
+        if not await all_waiting(crowd, n, 10.0):
+            lost += 1
+        value = int(time.time() * 1000) % 1000000000 * 100 + wave
+        crowd.arm(value)
+        target.publish(key, value)
+        if await until(lambda: len(crowd.times) >= n, wave_timeout):
+            completions.append(max(crowd.times))
+        else:
+            lost += 1
+        latencies.extend(crowd.times)
+    if not ready:
+        lost = waves
+    await asyncio.sleep(0.05)
+    delivered = crowd.deliveries - delivered_before
+    cpu = cpu_seconds(target.server_pid()) - cpu_before
+    crowd.stop()
+    await asyncio.sleep(0.05)
+    return {"clients": n, "waves": waves, "lost": lost,
+            "p50": percentile(completions, 50), "p99": percentile(completions, 99),
+            "client_p50": percentile(latencies, 50),
+            "cpu_per_delivery": cpu / delivered if delivered else None,
+            "connect_errors": crowd.connect_errors}
+
+
+async def memory(target, n, key="bench/mem", rss_idle=None):
+    """(RSS with N waiting - RSS idle) / N, then one datum frees them all."""
+    pid = target.server_pid()
+    rss_idle = rss_idle or rss_bytes(pid)
+    crowd = Crowd(target, n, (key,))
+    crowd.start()
+    ok = await all_waiting(crowd, n, 30.0 + n / 200.0)
+    await asyncio.sleep(0.3)
+    loaded = rss_bytes(pid)
+    crowd.arm(1)
+    target.publish(key, 1)
+    released = await until(lambda: len(crowd.times) >= n, 10.0)
+    crowd.stop()
+    await asyncio.sleep(0.2)
+    return {"clients": n, "all_waiting": ok, "released": released, "rss_idle": rss_idle,
+            "rss_loaded": loaded, "per_client": (loaded - rss_idle) / float(n)}
+
+
+async def sustained(target, n, seconds, interval=0.01, key="bench/sus"):
+    """A datum every `interval` s while N clients re-poll with their ETag."""
+    crowd = Crowd(target, n, (key,))
+    crowd.start()
+    await all_waiting(crowd, n, 10.0 + n / 500.0)
+    pid = target.server_pid()
+    cpu_before, before, start = cpu_seconds(pid), crowd.deliveries, perf()
+    sent = last = 0
+    base = int(time.time()) % 100000 * 100000
+    while perf() - start < seconds:
+        sent += 1
+        last = base + sent
+        target.publish(key, last)
+        next_at = start + sent * interval
+        await asyncio.sleep(max(0.0, next_at - perf()))
+    elapsed = perf() - start
+    delivered = crowd.deliveries - before
+    cpu = cpu_seconds(pid) - cpu_before
+    await until(lambda: all(c.value == last for c in crowd.clients), 5.0, 0.01)
+    missed = sum(1 for c in crowd.clients if c.value != last)
+    crowd.stop()
+    await asyncio.sleep(0.1)
+    return {"clients": n, "datums": sent, "per_second": delivered / elapsed, "missed": missed,
+            "cpu_per_delivery": cpu / delivered if delivered else None}
+
+
+async def udp_loss(target, clients=1000, keys=100, rate=1000, seconds=3.0):
+    """`rate` datums/s over `keys` keys while `clients` wait on them: any lost?"""
+    names = ["bench/udp/%d" % i for i in range(keys)]
+    crowd = Crowd(target, clients, names)
+    crowd.start()
+    await all_waiting(crowd, clients, 10.0 + clients / 500.0)
+    before, kernel_before = target.datums(), udp_receive_buffer_errors()
+    start, sent, batch = perf(), 0, max(1, rate // 100)     # a batch every 10 ms
+    while perf() - start < seconds:
+        for _ in range(batch):
+            target.publish(names[sent % keys], sent)
+            sent += 1
+        await asyncio.sleep(max(0.0, start + sent / float(rate) - perf()))
+    await asyncio.sleep(0.5)
+    received = target.datums() - before
+    crowd.stop()
+    await asyncio.sleep(0.1)
+    return {"sent": sent, "received": received, "lost": sent - received,
+            "kernel_drops": udp_receive_buffer_errors() - kernel_before,
+            "deliveries": crowd.deliveries}
+
+
+async def ceiling(target, n, seconds, key="bench/k"):
+    """Requests/s the generator completes against an answer given at once."""
+    crowd = Crowd(target, n, (key,))
+    crowd.start()
+    await asyncio.sleep(0.5)
+    before, start = crowd.deliveries, perf()
+    await asyncio.sleep(seconds)
+    rate = (crowd.deliveries - before) / (perf() - start)
+    crowd.stop()
+    await asyncio.sleep(0.1)
+    return {"clients": n, "per_second": rate}
+
+
+async def idle(pids, seconds):
+    """Context switches per minute of each idle server process."""
+    before = {name: context_switches(pid) for name, pid in pids.items()}
+    await asyncio.sleep(seconds)
+    return {name: (context_switches(pid) - before[name]) * 60.0 / seconds for name, pid in pids.items()}

@@ -1,0 +1,158 @@
+"""The benchmark's figures as a Markdown table, and issue 6's targets checked.
+
+`render(results)` takes what run.py measured (also saved with --json) and
+returns the text run.py prints:
+
+    python3 -c "import json, report; print(report.render(json.load(open('bench.json'))))"
+"""
+
+ORDER = ("artcast", "artcast-asyncio", "naive", "nchan")
+
+
+def ms(seconds):
+    return "—" if seconds is None else ("%.1f" % (seconds * 1000) if seconds < 0.1 else "%.0f" % (seconds * 1000))
+
+
+def ratio(a, b):
+    if a is None or b is None or not b:
+        return "—"
+    return "%.2f" % (a / b)
+
+
+def main_name(results):
+    """The column the targets are judged on: artcast (uvloop), else plain asyncio."""
+    for name in ("artcast", "artcast-asyncio"):
+        if name in results["targets"]:
+            return name
+    return None
+
+
+def rows(results):
+    t = results["targets"]
+    names = [n for n in ORDER if n in t]
+    plan = results["plan"]
+    out = []
+
+    def row(label, fn, num=None, ours=None, base=None):
+        cells = [label]
+        values = {}
+        for name in names:
+            try:
+                value, text = fn(t[name])
+            except (KeyError, TypeError):
+                value, text = None, "—"
+            values[name] = value
+            cells.append(text)
+        main = main_name(results)
+        cells.append(ratio(values.get(main), values.get("nchan")) if ours else "")
+        cells.append(ratio(values.get("naive"), values.get(main)) if base else "")
+        out.append(cells)
+
+    for n in plan["clients"]:
+        key = "fanout_%d" % n
+
+        def fan(r, key=key):
+            f = r[key]
+            lost = " (%d of %d waves lost)" % (f["lost"], f["waves"]) if f["lost"] else ""
+            return f["p99"], "%s / %s%s" % (ms(f["p50"]), ms(f["p99"]), lost)
+        row("fan-out to %s clients: p50 / p99 ms until the last has it" % format(n, ","), fan, ours=True, base=True)
+    cpu_key = "fanout_%d" % max([n for n in plan["clients"] if n <= 1000] or plan["clients"])
+    row("server CPU per delivery incl. re-request, fan-out (µs)",
+        lambda r: (r[cpu_key]["cpu_per_delivery"], "%.0f" % (r[cpu_key]["cpu_per_delivery"] * 1e6)),
+        ours=True, base=True)
+    row("RSS per waiting client, %s waiting (KB)" % format(plan["memory"], ","),
+        lambda r: (r["memory"]["per_client"], "%.1f" % (r["memory"]["per_client"] / 1024.0)), ours=True, base=True)
+    row("RSS idle (MB)", lambda r: (r["rss_idle"], "%.1f" % (r["rss_idle"] / 1048576.0)), ours=True, base=True)
+    n, secs = plan["sustained"]
+    row("sustained: %s clients, datum every 10 ms: deliveries/s" % format(n, ","),
+        lambda r: (r["sustained"]["per_second"], "%.0f" % r["sustained"]["per_second"]))
+    row("sustained: server CPU per delivery (µs)",
+        lambda r: (r["sustained"]["cpu_per_delivery"], "%.0f" % (r["sustained"]["cpu_per_delivery"] * 1e6)),
+        ours=True, base=True)
+    row("sustained: clients whose last value is not the last sent",
+        lambda r: (r["sustained"]["missed"], "%d" % r["sustained"]["missed"]))
+    clients, keys, rate, secs = plan["udp"]
+    row("datums lost at %d/s over %d keys, %s waiting (of sent)" % (rate, keys, format(clients, ",")),
+        lambda r: (r["udp"]["lost"], "%d of %d" % (r["udp"]["lost"], r["udp"]["sent"])))
+    row("idle: context switches per minute",
+        lambda r: (r["idle_switches_per_min"], "%.1f" % r["idle_switches_per_min"]))
+    row("start-up to first answered request (s)", lambda r: (r["startup"], "%.2f" % r["startup"]))
+    return names, out
+
+
+def render(results):
+    names, body = rows(results)
+    main = main_name(results) or "artcast"
+    lines = ["| figure | %s | %s÷nchan | naive÷%s |" % (" | ".join(names), main, main),
+             "|---|" + "---|" * (len(names) + 2)]
+    for cells in body:
+        lines.append("| " + " | ".join(cells) + " |")
+    setup = results.get("setup", {})
+    notes = []
+    for name, why in sorted(results.get("missing", {}).items()):
+        notes.append("%s: not measured (%s)" % (name, why))
+    ceiling = results.get("ceiling")
+    if ceiling:
+        notes.append("load generator ceiling: %.0f requests/s with %d clients against a fixed answer "
+                     "(nginx), i.e. %.0f µs of generator time per response"
+                     % (ceiling["per_second"], ceiling["clients"], 1e6 / ceiling["per_second"]))
+    else:
+        notes.append("load generator ceiling: not measured (no nginx)")
+    notes.append("setup: %s CPUs, servers on core %s, generator on core %s (%s), somaxconn %s, fd limit %s"
+                 % (setup.get("cpus"), setup.get("server_cpu"), setup.get("generator_cpu"),
+                    setup.get("generator_loop"), setup.get("somaxconn"), setup.get("fd_limit")))
+    text = "\n".join(lines) + "\n\n" + "\n".join("- " + n for n in notes)
+    return text + "\n\nTargets (issue 6), judged on the %s column:\n" % main + "\n".join(
+        "- " + line for line in targets_met(results, main))
+
+
+def targets_met(results, main):
+    r = results["targets"].get(main)
+    if r is None:
+        return ["no artcast column: nothing to judge"]
+    nchan = results["targets"].get("nchan", {})
+    naive = results["targets"].get("naive", {})
+    out = []
+
+    def judge(label, ok, figure):
+        out.append("%s %s: %s" % ("MET    " if ok else ("NOT MET" if ok is not None else "n/a    "), label, figure))
+
+    f = r.get("fanout_1000")
+    if f:
+        judge("fan-out 1,000 p99 <= 25 ms", f["p99"] is not None and f["p99"] <= 0.025 and not f["lost"],
+              "%s ms" % ms(f["p99"]))
+        nf = nchan.get("fanout_1000")
+        if nf and nf["p99"] and f["p99"]:
+            q = f["p99"] / nf["p99"]
+            judge("on par with nginx+nchan (ratio <= 1.0 goal, <= 1.5 floor)", q <= 1.5,
+                  "%.2f (%s)" % (q, "goal" if q <= 1.0 else "floor" if q <= 1.5 else "over"))
+        else:
+            judge("on par with nginx+nchan", None, "nchan not measured")
+        bf = naive.get("fanout_1000")
+        if bf and bf["p99"] and f["p99"]:
+            judge(">= 4x faster than naive microdot", bf["p99"] / f["p99"] >= 4, "%.1fx" % (bf["p99"] / f["p99"]))
+    else:
+        judge("fan-out to 1,000", None, "not in this run's sizes")
+    f = r.get("fanout_5000")
+    if f:
+        judge("5,000 clients: every wave completes, p99 <= 150 ms",
+              not f["lost"] and f["p99"] is not None and f["p99"] <= 0.150,
+              "%s ms, %d waves lost" % (ms(f["p99"]), f["lost"]))
+    else:
+        judge("fan-out to 5,000", None, "not in this run's sizes")
+    m = r["memory"]
+    judge("<= 4 KB RSS per waiting client (at %s)" % format(m["clients"], ","),
+          m["per_client"] <= 4096 if m["clients"] >= 10000 else None, "%.1f KB" % (m["per_client"] / 1024.0))
+    judge("idle RSS <= 30 MB", r["rss_idle"] <= 30 * 1048576, "%.1f MB" % (r["rss_idle"] / 1048576.0))
+    s = r["sustained"]
+    judge(">= 10,000 deliveries/s sustained (1,000 clients)",
+          s["per_second"] >= 10000 if s["clients"] >= 1000 else None, "%.0f/s" % s["per_second"])
+    judge("zero missed state with ETags", s["missed"] == 0, "%d clients missed" % s["missed"])
+    u = r.get("udp")
+    if u:
+        judge("no datum lost at 1,000/s over 100 keys", u["lost"] == 0,
+              "%d of %d lost (kernel receive-buffer drops: %d)" % (u["lost"], u["sent"], u["kernel_drops"]))
+    judge("idle: no periodic wake-ups", r["idle_switches_per_min"] < 1.0,
+          "%.1f context switches/min over %.0f s" % (r["idle_switches_per_min"], results["plan"]["idle"]))
+    judge("start-up to first answered request <= 1 s", r["startup"] <= 1.0, "%.2f s" % r["startup"])
+    return out

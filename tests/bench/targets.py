@@ -1,0 +1,277 @@
+"""The servers the benchmark measures, each started as our own child process.
+
+Every target listens on 127.0.0.1 only, is pinned to one core (when taskset
+exists) and is stopped by the PID we started. A target knows how to ask for
+a key's next value, how to publish one, and how many requests it holds:
+
+    artcast        the real artcast-server (uvloop when installed)
+    artcast-asyncio  the same server on plain asyncio (as on a Pi without uvloop)
+    naive          naive_server.py: microdot's built-in server, one future per waiter
+    nchan          nginx + nchan (C), from nginx.conf in this folder, when installed
+    static         nginx answering a fixed 200 at once: the load generator's ceiling
+
+    with Artcast(cpu=0) as target:
+        target.publish("bench/k", 1)
+"""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+SOURCE_DIRS = [os.path.join(REPO, d) for d in ("clients", "server", "sources")]
+LOOPBACK = "127.0.0.1"
+GROUP = "224.1.1.1"
+NCHAN_MODULE_DIRS = ("/usr/lib/nginx/modules", "/usr/share/nginx/modules")
+
+
+def free_port(kind=socket.SOCK_STREAM):
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind((LOOPBACK, 0))
+        return s.getsockname()[1]
+
+
+def loopback_sender():
+    """Multicast that never leaves the machine: out via 127.0.0.1, TTL 0."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
+    sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(LOOPBACK))
+    sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 0)
+    sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 1)
+    return sock
+
+
+def http(port, method, path, body=b"", timeout=5.0):
+    """One blocking HTTP/1.1 exchange on loopback -> (status, body bytes)."""
+    head = "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % (
+        method, path, len(body))
+    with socket.create_connection((LOOPBACK, port), timeout=timeout) as s:
+        s.sendall(head.encode() + body)
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    return int(head.split(b" ", 2)[1]), rest
+
+
+def env_with_sources():
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(SOURCE_DIRS + [p for p in [env.get("PYTHONPATH")] if p])
+    return env
+
+
+def pinned(cmd, cpu):
+    if cpu is not None and shutil.which("taskset"):
+        return ["taskset", "-c", str(cpu)] + cmd
+    return cmd
+
+
+def nchan_available():
+    nginx = shutil.which("nginx") or (os.path.exists("/usr/sbin/nginx") and "/usr/sbin/nginx")
+    module = next((os.path.join(d, "ngx_nchan_module.so") for d in NCHAN_MODULE_DIRS
+                   if os.path.exists(os.path.join(d, "ngx_nchan_module.so"))), None)
+    return (nginx, module) if nginx and module else (None, None)
+
+
+class Target:
+    name = "?"
+    multicast = True        # datums arrive by multicast (else: HTTP publish)
+
+    def __init__(self, cpu=None):
+        self.cpu = cpu
+        self.port = free_port()
+        self.proc = None
+        self.startup = None     # seconds from spawn to the first answered request
+
+    # --- process ------------------------------------------------------------
+    def command(self):
+        raise NotImplementedError
+
+    def ready_path(self):
+        return "/status"
+
+    def start(self, timeout=15.0):
+        started = time.monotonic()
+        self.proc = subprocess.Popen(pinned(self.command(), self.cpu), env=env_with_sources(),
+                                     stdout=subprocess.DEVNULL, stderr=self.stderr_file())
+        deadline = started + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("%s exited with %s" % (self.name, self.proc.returncode))
+            try:
+                if http(self.port, "GET", self.ready_path(), timeout=1.0)[0] == 200:
+                    self.startup = time.monotonic() - started
+                    return self
+            except OSError:
+                time.sleep(0.005)
+        self.stop()
+        raise RuntimeError("%s did not answer within %.0f s" % (self.name, timeout))
+
+    def stderr_file(self):
+        return subprocess.DEVNULL
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def server_pid(self):
+        """The PID doing the serving (taskset execs, so it is the same one)."""
+        return self.proc.pid
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    # --- protocol -----------------------------------------------------------
+    def request(self, key, token):
+        """Request bytes for the next value of `key` after `token` (None: the next one)."""
+        extra = "If-None-Match: %s\r\n" % token if token else ""
+        return ("GET /artcasts/%s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s\r\n"
+                % (key, extra)).encode()
+
+    def token(self, head):
+        """The 'after' token from a response head (lower-cased bytes)."""
+        return _header(head, b"etag")
+
+    def waiting(self, key):
+        return json.loads(http(self.port, "GET", "/status")[1])["waiting_clients"]
+
+    def datums(self):
+        return json.loads(http(self.port, "GET", "/status")[1])["datums_received"]
+
+
+class Artcast(Target):
+    name = "artcast"
+    uvloop = True
+
+    def __init__(self, cpu=None, max_clients=20000):
+        Target.__init__(self, cpu)
+        self.data_port = free_port(socket.SOCK_DGRAM)
+        self.register_port = free_port(socket.SOCK_DGRAM)
+        self.max_clients = max_clients
+        self.sender = loopback_sender()
+
+    def command(self):
+        args = ["--host", LOOPBACK, "--client-port", str(self.port), "--data-port", str(self.data_port),
+                "--register-port", str(self.register_port), "--multicast-interface", LOOPBACK,
+                "--max-clients", str(self.max_clients), "--access-log", os.devnull]
+        if self.uvloop:
+            return [sys.executable, "-m", "artcast_server"] + args
+        # the same server with uvloop made unimportable: plain asyncio, as on a Pi
+        code = "import sys; sys.modules['uvloop'] = None; from artcast_server.cli import main; sys.exit(main())"
+        return [sys.executable, "-c", code] + args
+
+    def publish(self, key, value):
+        self.sender.sendto(json.dumps([key, value]).encode(), (GROUP, self.data_port))
+
+    def stop(self):
+        Target.stop(self)
+
+
+class ArtcastAsyncio(Artcast):
+    name = "artcast-asyncio"
+    uvloop = False
+
+
+class Naive(Artcast):
+    name = "naive"
+
+    def command(self):
+        return [sys.executable, os.path.join(HERE, "naive_server.py"), "--port", str(self.port),
+                "--data-port", str(self.data_port)]
+
+
+class Nginx(Target):
+    """nginx as our own process: a temporary prefix, config from this folder."""
+    multicast = False
+    template = "nginx.conf"
+
+    def __init__(self, cpu=None):
+        Target.__init__(self, cpu)
+        self.nginx, self.module = nchan_available()
+        if self.template == "nginx.conf" and not self.nginx:
+            raise RuntimeError("nginx with the nchan module is not installed")
+        self.nginx = self.nginx or shutil.which("nginx") or "/usr/sbin/nginx"
+        self.prefix = tempfile.mkdtemp(prefix="artcast-bench-nginx-")
+
+    def command(self):
+        with open(os.path.join(HERE, self.template)) as f:
+            conf = f.read()
+        load = "load_module %s;" % self.module if self.module else ""
+        conf = conf.replace("@LOAD_NCHAN@", load if self.template == "nginx.conf" else "")
+        conf = conf.replace("@PREFIX@", self.prefix).replace("@PORT@", str(self.port))
+        path = os.path.join(self.prefix, "nginx.conf")
+        with open(path, "w") as f:
+            f.write(conf)
+        os.makedirs(os.path.join(self.prefix, "logs"), exist_ok=True)
+        return [self.nginx, "-p", self.prefix, "-c", path, "-e", os.path.join(self.prefix, "error.log")]
+
+    def ready_path(self):
+        return "/ready"
+
+    def stop(self):
+        Target.stop(self)
+        shutil.rmtree(self.prefix, ignore_errors=True)
+
+
+class Nchan(Nginx):
+    name = "nchan"
+
+    def request(self, key, token):
+        extra = ""
+        if token:
+            etag, modified = token
+            extra = "If-None-Match: %s\r\nIf-Modified-Since: %s\r\n" % (etag, modified)
+        return ("GET /artcasts/%s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s\r\n"
+                % (key, extra)).encode()
+
+    def token(self, head):
+        etag, modified = _header(head, b"etag"), _header(head, b"last-modified")
+        return (etag, modified) if etag and modified else None
+
+    def publish(self, key, value):
+        http(self.port, "POST", "/pub/" + key, json.dumps(value).encode())
+
+    def waiting(self, key):
+        status, body = http(self.port, "GET", "/pub/" + key)
+        for line in body.decode().splitlines():
+            if line.startswith("active subscribers:"):
+                return int(line.split(":")[1])
+        return 0
+
+
+class Static(Nginx):
+    """A fixed 200 answered at once: what the load generator can do at most."""
+    name = "static"
+    template = "nginx-static.conf"
+
+
+def _header(head, name):
+    """A header's value from a response head; `head` is the raw bytes."""
+    lower = head.lower()
+    at = lower.find(b"\r\n" + name + b":")
+    if at < 0:
+        return None
+    start = at + len(name) + 3
+    end = head.find(b"\r\n", start)
+    return head[start:end if end >= 0 else len(head)].strip().decode("latin-1")

@@ -34,6 +34,8 @@ def gpio_chip(monkeypatch, clock):
     chip = LgpioChip(clock.now).install(monkeypatch)
     import RPi.GPIO as GPIO
     yield chip
+    import gc
+    gc.collect()   # PWM objects stop themselves in __del__: let them, while the fake is in place
     # Reset rpi-lgpio's module state so the next test starts from scratch.
     GPIO._pwms.clear()
     GPIO._alerts.clear()

@@ -109,6 +109,8 @@ class PixelWire:
         return self
 
     def __call__(self, pin, buf):
+        # neopixel hands over a digitalio.DigitalInOut; record its GPIO number
+        pin = getattr(pin, "_pin", pin)
         self.writes.append((self.clock(), getattr(pin, "id", pin), bytes(buf)))
 
     def frames(self):

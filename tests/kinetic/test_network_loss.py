@@ -17,7 +17,7 @@ def proxy(server):
     p.close()
 
 
-def test_silent_network_goes_offline_then_recovers(server, proxy, live, clock, monkeypatch):
+def test_silent_network_goes_offline_then_recovers(server, proxy, clock, monkeypatch, live):
     # Socket timeout = hold + margin; shorten the margin so the test takes seconds.
     monkeypatch.setattr(artcast_core.longpoll, "SOCKET_MARGIN", 1)
     piece = check_piece({"server": proxy.url, "outputs": [

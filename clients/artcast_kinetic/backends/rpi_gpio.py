@@ -44,6 +44,7 @@ class GpioServo(Device):
 
     def release(self):
         self.pwm.stop()
+        self.pwm = None          # RPi.GPIO's PWM also stops in __del__: let that happen now
         self.GPIO.cleanup(self.device["pin"])
 
 
@@ -76,4 +77,5 @@ class GpioPwm(Device):
 
     def release(self):
         self.pwm.stop()
+        self.pwm = None          # RPi.GPIO's PWM also stops in __del__: let that happen now
         self.GPIO.cleanup(self.device["pin"])

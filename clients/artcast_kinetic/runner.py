@@ -85,6 +85,7 @@ class PieceRunner:
                 log.warning("outputs[%d] (%s): ignored value %s: %s", i, key, _short(value), e)
         self.frame()
         self._poke()
+        self._notify()      # the value shown changed even if no device did
 
     def link(self, key, online, reason=""):
         self.frame()
@@ -94,6 +95,7 @@ class PieceRunner:
                 out.set_online(online)
         self.frame()
         self._poke()
+        self._notify()
 
     # --- frames ----------------------------------------------------------
 

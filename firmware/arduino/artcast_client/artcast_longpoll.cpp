@@ -1,0 +1,126 @@
+// See artcast_longpoll.h. No Arduino API, no heap.
+
+#include "artcast_longpoll.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+namespace artcast {
+
+LongPoll::LongPoll(const char* key, int hold, const char* prefix)
+    : key_(key), prefix_(prefix), hold_(hold), primed_(false), status_(0) {
+  etag_[0] = '\0';
+}
+
+void LongPoll::set_key(const char* key) {
+  key_ = key;
+  primed_ = false;
+  etag_[0] = '\0';
+}
+
+int LongPoll::request(char* buf, size_t size, const char* host, int port) const {
+  int wait = primed_ ? hold_ : 0;
+  int n = snprintf(buf, size,
+                   "GET %s/artcasts/%s?wait=%d HTTP/1.1\r\n"
+                   "Host: %s:%d\r\n"
+                   "Connection: close\r\n"
+                   "Accept: application/json\r\n",
+                   prefix_, key_, wait, host, port);
+  if (n < 0 || (size_t)n >= size) return -1;
+  if (etag_[0]) {
+    int m = snprintf(buf + n, size - n, "If-None-Match: %s\r\n", etag_);
+    if (m < 0 || (size_t)m >= size - n) return -1;
+    n += m;
+  }
+  if ((size_t)n + 3 > size) return -1;
+  memcpy(buf + n, "\r\n", 3);
+  return n + 2;
+}
+
+unsigned long LongPoll::socket_timeout_ms() const {
+  return (unsigned long)((primed_ ? hold_ : 0) + SOCKET_MARGIN) * 1000UL;
+}
+
+// Case-insensitive "name:" at the start of a header line.
+static const char* header_value(const char* line, const char* name) {
+  size_t n = strlen(name);
+  for (size_t i = 0; i < n; i++) {
+    if (tolower((unsigned char)line[i]) != name[i]) return 0;
+  }
+  if (line[n] != ':') return 0;
+  line += n + 1;
+  while (*line == ' ' || *line == '\t') line++;
+  return line;
+}
+
+int LongPoll::handle(char* answer, size_t length, const char** value) {
+  *value = 0;
+  status_ = 0;
+  answer[length] = '\0';  // caller keeps one spare byte (see the sketch)
+  char* end = strstr(answer, "\r\n\r\n");
+  if (!end || strncmp(answer, "HTTP/", 5) != 0) return -1;
+  char* sp = strchr(answer, ' ');
+  if (!sp || sp > end) return -1;
+  status_ = atoi(sp + 1);
+  char* body = end + 4;
+  size_t body_len = length - (size_t)(body - answer);
+  long content_length = -1;
+  char new_etag[sizeof etag_];
+  new_etag[0] = '\0';
+  // Walk header lines between the status line and the blank line.
+  char* line = strstr(answer, "\r\n") + 2;
+  while (line < end + 2) {
+    char* eol = strstr(line, "\r\n");
+    const char* v;
+    if ((v = header_value(line, "content-length")) != 0) content_length = atol(v);
+    if ((v = header_value(line, "etag")) != 0) {
+      size_t n = (size_t)(eol - v);
+      if (n >= sizeof new_etag) return -1;
+      memcpy(new_etag, v, n);
+      new_etag[n] = '\0';
+    }
+    line = eol + 2;
+  }
+  if (status_ == 204) {
+    primed_ = true;
+    return 0;
+  }
+  if (status_ != 200) return -1;
+  if (content_length >= 0) {
+    if ((long)body_len < content_length) return -1;  // cut short
+    body[content_length] = '\0';
+  }
+  primed_ = true;
+  strcpy(etag_, new_etag);
+  *value = body;
+  return 1;
+}
+
+bool parse_url(const char* url, char* host, size_t host_size, int& port, char* prefix, size_t prefix_size) {
+  if (strncmp(url, "http://", 7) != 0) return false;
+  const char* rest = url + 7;
+  const char* slash = strchr(rest, '/');
+  const char* hostend = slash ? slash : rest + strlen(rest);
+  const char* colon = (const char*)memchr(rest, ':', (size_t)(hostend - rest));
+  size_t hlen = (size_t)((colon ? colon : hostend) - rest);
+  if (hlen == 0 || hlen >= host_size) return false;
+  memcpy(host, rest, hlen);
+  host[hlen] = '\0';
+  port = 80;
+  if (colon) {
+    char* e;
+    long p = strtol(colon + 1, &e, 10);
+    if (e != hostend || p < 1 || p > 65535) return false;
+    port = (int)p;
+  }
+  size_t plen = slash ? strlen(slash) : 0;
+  while (plen > 0 && slash[plen - 1] == '/') plen--;
+  if (plen >= prefix_size) return false;
+  if (plen) memcpy(prefix, slash, plen);
+  prefix[plen] = '\0';
+  return true;
+}
+
+}  // namespace artcast

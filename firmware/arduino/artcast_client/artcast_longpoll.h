@@ -1,0 +1,63 @@
+// The Artcast long-poll protocol for the Arduino sketch: the same state
+// machine as clients/artcast_core/longpoll.py (PROTOCOL.md, "Following a
+// key"), as plain C++ over char buffers so it builds and is tested on the
+// host. The sketch moves the bytes; this decides what to send and what an
+// answer means.
+//
+//   artcast::LongPoll poll("test/tick");
+//   char request[256];
+//   int n = poll.request(request, sizeof request, "artcast.local", 8888);
+//   ... send n bytes, read the whole answer into `answer` until the server
+//   closes, giving up after poll.socket_timeout_ms() ...
+//   const char* value;
+//   int r = poll.handle(answer, answer_len, &value);
+//   // 1: new value (JSON text, NUL-terminated inside `answer`), 0: nothing
+//   // new (204), -1: bad answer or HTTP error (back off, poll.reset())
+//
+// First request: ?wait=0 (show the current value at once); then
+// If-None-Match with the last ETag and ?wait=hold, so the client never
+// misses the latest state however slow it is.
+
+#ifndef ARTCAST_LONGPOLL_H
+#define ARTCAST_LONGPOLL_H
+
+#include <stddef.h>
+
+namespace artcast {
+
+// Ask the server to hold each request this long (s): below its default
+// --poll-timeout (25). The socket gives up SOCKET_MARGIN seconds later.
+const int DEFAULT_HOLD = 20;
+const int SOCKET_MARGIN = 10;
+
+class LongPoll {
+ public:
+  explicit LongPoll(const char* key = "", int hold = DEFAULT_HOLD, const char* prefix = "");
+  void set_key(const char* key);
+  // The GET request into buf; returns its length, or -1 if buf is too small.
+  int request(char* buf, size_t size, const char* host, int port) const;
+  // How long to wait for the whole answer to request().
+  unsigned long socket_timeout_ms() const;
+  // Take a complete answer (modified in place: the value is NUL-terminated).
+  int handle(char* answer, size_t length, const char** value);
+  // After a broken connection: ask for the current value again (wait=0).
+  void reset() { primed_ = false; }
+  const char* etag() const { return etag_; }
+  bool primed() const { return primed_; }
+  int last_status() const { return status_; }
+
+ private:
+  const char* key_;
+  const char* prefix_;
+  int hold_;
+  bool primed_;
+  int status_;
+  char etag_[72];
+};
+
+// "http://host:port/prefix" -> parts. false if it is not such a URL.
+bool parse_url(const char* url, char* host, size_t host_size, int& port, char* prefix, size_t prefix_size);
+
+}  // namespace artcast
+
+#endif

@@ -1,0 +1,661 @@
+// See artcast_output.h. Each function names the Python function whose rule
+// it follows; tests/vectors/mapping.json is the judge. No Arduino API.
+
+#include "artcast_output.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+namespace artcast {
+
+using json::Value;
+
+// ---------------------------------------------------------------- colours
+
+static const char* const ORDERS[] = {"RGB", "RBG", "GRB", "GBR", "BRG", "BGR",
+                                     "RGBW", "RBGW", "GRBW", "GBRW", "BRGW", "BGRW"};
+
+// colour.to_byte: clamp, round half up
+static uint8_t to_byte(double x) {
+  if (x <= 0) return 0;
+  if (x >= 255) return 255;
+  return (uint8_t)(int)(x + 0.5);
+}
+
+// colour.blend
+static Colour blend(const Colour& a, const Colour& b, double t) {
+  if (t <= 0) return a;
+  if (t >= 1) return b;
+  Colour out;
+  for (int i = 0; i < 4; i++) out.c[i] = to_byte(a.c[i] + (b.c[i] - a.c[i]) * t);
+  return out;
+}
+
+// colour.palette_at
+static Colour palette_at(const Colour* palette, int n, double t) {
+  if (n == 1 || t <= 0) return palette[0];
+  if (t >= 1) return palette[n - 1];
+  double pos = t * (n - 1);
+  int i = (int)pos;
+  return blend(palette[i], palette[i + 1], pos - i);
+}
+
+static int hexval(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// colour.parse_colour: "#rrggbb", "#rrggbbww" (RGBW only), [r,g,b], [r,g,b,w]
+static bool parse_colour(const Value& v, int channels, Colour& out) {
+  memset(out.c, 0, sizeof out.c);
+  if (v.is(json::STRING)) {
+    char text[12];
+    if (!v.string(text, sizeof text)) return false;
+    size_t len = strlen(text);
+    if (text[0] != '#' || (len != 7 && len != 9)) return false;
+    if (len == 9 && channels != 4) return false;
+    for (size_t i = 1; i < len; i += 2) {
+      int hi = hexval(text[i]), lo = hexval(text[i + 1]);
+      if (hi < 0 || lo < 0) return false;
+      out.c[(i - 1) / 2] = (uint8_t)(hi * 16 + lo);
+    }
+    return true;
+  }
+  if (v.is(json::ARRAY)) {
+    int n = v.length();
+    if (n != 3 && n != 4) return false;
+    if (n == 4 && channels != 4) return false;
+    for (int i = 0; i < n; i++) {
+      Value part;
+      double x;
+      bool integer;
+      if (!v.item(i, part) || !part.number(x, &integer) || !integer || x < 0 || x > 255) return false;
+      out.c[i] = (uint8_t)x;
+    }
+    return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------- power
+
+double power_cap(int count, int channels, double supply_amps, double reserve_amps) {
+  double idle = count * 1.0;
+  double per_unit = count * channels * 20.0;
+  if (per_unit == 0) return 1.0;
+  double cap = (supply_amps * 1000.0 / 1.2 - reserve_amps * 1000.0 - idle) / per_unit;
+  if (cap <= 0) return 0.0;
+  if (cap >= 1) return 1.0;
+  return (int)(cap * 100 + 1e-6) / 100.0;
+}
+
+// ---------------------------------------------------------------- checking
+
+// Small field readers in the style of piece_fields.py: each writes
+// "path.name: problem" into the error buffer and returns false.
+struct Checker {
+  char* error;
+  size_t size;
+
+  bool fail(const char* path, const char* name, const char* problem) {
+    if (name && *name) {
+      snprintf(error, size, "%s%s%s: %s", path, *path ? "." : "", name, problem);
+    } else {
+      snprintf(error, size, "%s: %s", path, problem);
+    }
+    return false;
+  }
+
+  bool object(const Value& obj, const char* path) {
+    return obj.is(json::OBJECT) ? true : fail(path, "", "must be an object {...}");
+  }
+
+  bool integer(const Value& obj, const char* path, const char* name, long lo, long hi,
+               bool required, int& out) {
+    Value v;
+    if (!obj.member(name, v)) return required ? fail(path, name, "is required") : true;
+    double x;
+    bool is_int;
+    if (!v.number(x, &is_int) || !is_int) return fail(path, name, "must be an integer");
+    if (x < lo || x > hi) {
+      char msg[48];
+      snprintf(msg, sizeof msg, "must be between %ld and %ld", lo, hi);
+      return fail(path, name, msg);
+    }
+    out = (int)x;
+    return true;
+  }
+
+  bool number(const Value& obj, const char* path, const char* name, double lo, double hi,
+              bool required, double& out) {
+    Value v;
+    if (!obj.member(name, v)) return required ? fail(path, name, "is required") : true;
+    double x;
+    if (!v.number(x)) return fail(path, name, "must be a number");
+    if (x < lo || x > hi) {
+      char msg[48];
+      snprintf(msg, sizeof msg, "must be between %g and %g", lo, hi);
+      return fail(path, name, msg);
+    }
+    out = x;
+    return true;
+  }
+
+  bool boolean(const Value& obj, const char* path, const char* name, bool& out) {
+    Value v;
+    if (!obj.member(name, v)) return true;
+    return v.boolean(out) ? true : fail(path, name, "must be true or false");
+  }
+
+  // get_pair: [low, high]
+  bool pair(const Value& obj, const char* path, const char* name, double lo, double hi,
+            bool required, bool distinct, bool rising, double out[2]) {
+    Value v, a, b;
+    if (!obj.member(name, v)) return required ? fail(path, name, "is required") : true;
+    double x0, x1;
+    if (v.length() != 2 || !v.item(0, a) || !v.item(1, b) || !a.number(x0) || !b.number(x1)) {
+      return fail(path, name, "must be a list of two numbers [low, high]");
+    }
+    if (x0 < lo || x0 > hi || x1 < lo || x1 > hi) return fail(path, name, "is out of range");
+    if (distinct && x0 == x1) return fail(path, name, "the two ends must differ");
+    if (rising && x0 > x1) return fail(path, name, "must be [low, high] with low < high");
+    out[0] = x0;
+    out[1] = x1;
+    return true;
+  }
+
+  bool colour(const Value& obj, const char* path, const char* name, int channels, Colour& out) {
+    Value v;
+    if (!obj.member(name, v)) return true;  // caller set the default
+    return parse_colour(v, channels, out) ? true
+        : fail(path, name, channels == 4 ? "must be \"#rrggbb\", \"#rrggbbww\" or [r, g, b(, w)] of 0..255"
+                                         : "must be \"#rrggbb\" or [r, g, b] of integers 0..255");
+  }
+
+  bool text(const Value& obj, const char* path, const char* name, bool required,
+            char* out, size_t size) {
+    Value v;
+    if (!obj.member(name, v)) return required ? fail(path, name, "is required") : true;
+    return v.string(out, size) ? true : fail(path, name, "must be a (short) string");
+  }
+};
+
+static void fill(Colour& c, uint8_t value, int channels) {
+  memset(c.c, 0, sizeof c.c);
+  for (int i = 0; i < channels; i++) c.c[i] = value;
+}
+
+Output::Output() : configured_(false) { memset(&s_, 0, sizeof s_); }
+
+bool Output::configure(const char* text, char* error, size_t error_size) {
+  Checker ck = {error, error_size};
+  error[0] = '\0';
+  configured_ = false;
+  memset(&s_, 0, sizeof s_);
+  Value out, dev, map, v;
+  if (!json::parse(text, out)) return ck.fail("output", "", "is not valid JSON");
+  if (!ck.object(out, "output")) return false;
+  if (!ck.text(out, "", "key", true, s_.key, sizeof s_.key)) return false;
+  if (!s_.key[0]) return ck.fail("", "key", "must not be empty");
+  if (!ck.text(out, "", "field", false, s_.field, sizeof s_.field)) return false;
+
+  // --- device (piece.check_device)
+  if (!out.member("device", dev)) return ck.fail("", "device", "is required");
+  if (!ck.object(dev, "device")) return false;
+  char type[12] = "";
+  if (!ck.text(dev, "device", "type", true, type, sizeof type)) return false;
+  if (!ck.integer(dev, "device", "pin", 0, 63, true, s_.pin)) return false;
+  if (strcmp(type, "neopixel") == 0) {
+    s_.type = DEV_NEOPIXEL;
+    if (!ck.integer(dev, "device", "count", 1, ARTCAST_MAX_PIXELS, true, s_.count)) return false;
+    strcpy(s_.order, "GRB");
+    if (!ck.text(dev, "device", "order", false, s_.order, sizeof s_.order)) return false;
+    bool known = false;
+    for (size_t i = 0; i < sizeof ORDERS / sizeof ORDERS[0]; i++) known = known || strcmp(ORDERS[i], s_.order) == 0;
+    if (!known) return ck.fail("device", "order", "must be one of RGB, GRB, ... RGBW, GRBW, ...");
+    s_.channels = (int)strlen(s_.order);
+    s_.brightness = 1.0;
+    if (!ck.number(dev, "device", "brightness", 0, 1, false, s_.brightness)) return false;
+  } else if (strcmp(type, "servo") == 0) {
+    s_.type = DEV_SERVO;
+    s_.frequency = 50;
+    s_.pulse[0] = 1000; s_.pulse[1] = 2000;
+    s_.angle[0] = 0; s_.angle[1] = 180;
+    if (!ck.number(dev, "device", "frequency", 40, 400, false, s_.frequency)) return false;
+    if (!ck.pair(dev, "device", "pulse", 100, 3000, false, true, true, s_.pulse)) return false;
+    if (s_.pulse[1] >= 1000000.0 / s_.frequency) return ck.fail("device", "pulse", "does not fit in one period");
+    if (!ck.pair(dev, "device", "angle", -360, 360, false, true, true, s_.angle)) return false;
+  } else if (strcmp(type, "pin") == 0) {
+    s_.type = DEV_PIN;
+    if (!ck.boolean(dev, "device", "active_low", s_.active_low)) return false;
+  } else if (strcmp(type, "pwm") == 0) {
+    s_.type = DEV_PWM;
+    s_.frequency = 1000;
+    s_.duty[0] = 0; s_.duty[1] = 1;
+    if (!ck.number(dev, "device", "frequency", 1, 100000, false, s_.frequency)) return false;
+    if (!ck.pair(dev, "device", "duty", 0, 1, false, false, true, s_.duty)) return false;
+  } else {
+    return ck.fail("device", "type", "must be one of \"neopixel\", \"servo\", \"pin\", \"pwm\"");
+  }
+  int ch = s_.type == DEV_NEOPIXEL ? s_.channels : 3;
+
+  // --- mapping (piece_mapping.check_mapping)
+  if (!out.member("mapping", map)) return ck.fail("", "mapping", "is required");
+  if (!ck.object(map, "mapping")) return false;
+  char mtype[12] = "";
+  if (!ck.text(map, "mapping", "type", true, mtype, sizeof mtype)) return false;
+  const char* fits;
+  if (strcmp(mtype, "linear") == 0) { s_.mapping = MAP_LINEAR; fits = "SW"; }
+  else if (strcmp(mtype, "threshold") == 0) { s_.mapping = MAP_THRESHOLD; fits = "NSPW"; }
+  else if (strcmp(mtype, "gradient") == 0) { s_.mapping = MAP_GRADIENT; fits = "N"; }
+  else if (strcmp(mtype, "bar") == 0) { s_.mapping = MAP_BAR; fits = "N"; }
+  else if (strcmp(mtype, "direct") == 0) { s_.mapping = MAP_DIRECT; fits = "NSPW"; }
+  else return ck.fail("mapping", "type", "must be linear, threshold, gradient, bar or direct");
+  const char letter = "NSPW"[s_.type];
+  if (!strchr(fits, letter)) return ck.fail("mapping", "type", "does not fit this device");
+  if (s_.mapping != MAP_DIRECT && map.member("modulo", v)) {
+    s_.has_modulo = true;
+    if (!ck.number(map, "mapping", "modulo", 1e-9, 1e300, true, s_.modulo)) return false;
+  }
+  if (s_.mapping == MAP_LINEAR) {
+    if (!ck.pair(map, "mapping", "from", -1e300, 1e300, true, true, false, s_.from)) return false;
+    if (s_.type == DEV_SERVO) {
+      s_.to[0] = s_.angle[0]; s_.to[1] = s_.angle[1];
+      if (!ck.pair(map, "mapping", "to", s_.angle[0], s_.angle[1], false, false, false, s_.to)) return false;
+    } else {
+      s_.to[0] = 0; s_.to[1] = 1;
+      if (!ck.pair(map, "mapping", "to", 0, 1, false, false, false, s_.to)) return false;
+    }
+  } else if (s_.mapping == MAP_THRESHOLD) {
+    if (!ck.number(map, "mapping", "above", -1e300, 1e300, true, s_.above)) return false;
+    if (!ck.number(map, "mapping", "hysteresis", 0, 1e300, false, s_.hysteresis)) return false;
+    if (s_.type == DEV_NEOPIXEL) {
+      fill(s_.on_colour, 255, ch);
+      fill(s_.off_colour, 0, ch);
+      if (!ck.colour(map, "mapping", "on", ch, s_.on_colour)) return false;
+      if (!ck.colour(map, "mapping", "off", ch, s_.off_colour)) return false;
+    } else if (s_.type == DEV_PIN) {
+      bool on = true, off = false;
+      if (!ck.boolean(map, "mapping", "on", on) || !ck.boolean(map, "mapping", "off", off)) return false;
+      s_.on_value = on ? 1 : 0;
+      s_.off_value = off ? 1 : 0;
+    } else if (s_.type == DEV_PWM) {
+      s_.on_value = 1.0;
+      s_.off_value = 0.0;
+      if (!ck.number(map, "mapping", "on", 0, 1, false, s_.on_value)) return false;
+      if (!ck.number(map, "mapping", "off", 0, 1, false, s_.off_value)) return false;
+    } else {
+      if (!ck.number(map, "mapping", "on", s_.angle[0], s_.angle[1], true, s_.on_value)) return false;
+      if (!ck.number(map, "mapping", "off", s_.angle[0], s_.angle[1], true, s_.off_value)) return false;
+    }
+  } else if (s_.mapping == MAP_GRADIENT || s_.mapping == MAP_BAR) {
+    if (!ck.pair(map, "mapping", "from", -1e300, 1e300, true, true, false, s_.from)) return false;
+    Value pal;
+    bool has_palette = map.member("palette", pal);
+    if (s_.mapping == MAP_GRADIENT && !has_palette) return ck.fail("mapping", "palette", "is required");
+    if (has_palette) {
+      int n = pal.length();
+      if (n < 1 || n > ARTCAST_MAX_PALETTE) return ck.fail("mapping", "palette", "must be a list of 1..16 colours");
+      for (int i = 0; i < n; i++) {
+        Value c;
+        if (!pal.item(i, c) || !parse_colour(c, ch, s_.palette[i])) return ck.fail("mapping", "palette", "has a bad colour");
+      }
+      s_.palette_len = n;
+    }
+    if (s_.mapping == MAP_BAR) {
+      if (has_palette && map.member("colour", v)) return ck.fail("mapping", "palette", "give either colour or palette");
+      fill(s_.colour, 255, 3);
+      fill(s_.background, 0, 3);
+      if (!ck.colour(map, "mapping", "colour", ch, s_.colour)) return false;
+      if (!ck.colour(map, "mapping", "background", ch, s_.background)) return false;
+    }
+  }
+
+  // --- motion and on_disconnect
+  Value motion, disc;
+  if (out.member("motion", motion)) {
+    if (!ck.object(motion, "motion")) return false;
+    if (s_.type == DEV_SERVO) {
+      if (!ck.number(motion, "motion", "slew", 0.1, 10000, false, s_.slew)) return false;
+    } else if (s_.type != DEV_PIN) {
+      if (!ck.number(motion, "motion", "fade", 0, 3600, false, s_.fade)) return false;
+    }
+  }
+  s_.status_index = -1;
+  if (out.member("on_disconnect", disc)) {
+    char action[8] = "hold";
+    if (disc.is(json::STRING)) {
+      disc.string(action, sizeof action);
+    } else {
+      if (!ck.object(disc, "on_disconnect")) return false;
+      if (!ck.text(disc, "on_disconnect", "action", false, action, sizeof action)) return false;
+      Value sp;
+      if (disc.member("status_pixel", sp)) {
+        if (s_.type != DEV_NEOPIXEL) return ck.fail("on_disconnect", "status_pixel", "only a neopixel output has pixels");
+        fill(s_.status_colour, 0, 4);
+        s_.status_colour.c[0] = 255;
+        double x;
+        bool is_int;
+        if (sp.number(x, &is_int) && is_int) {
+          s_.status_index = (int)x;
+        } else {
+          if (!ck.object(sp, "on_disconnect.status_pixel")) return false;
+          if (!ck.integer(sp, "on_disconnect.status_pixel", "index", 0, s_.count - 1, true, s_.status_index)) return false;
+          if (!ck.colour(sp, "on_disconnect.status_pixel", "colour", ch, s_.status_colour)) return false;
+        }
+        if (s_.status_index < 0 || s_.status_index >= s_.count) return ck.fail("on_disconnect.status_pixel", "index", "is not a pixel of the strip");
+      }
+    }
+    if (strcmp(action, "safe") == 0) s_.safe = true;
+    else if (strcmp(action, "hold") != 0) return ck.fail("on_disconnect", "action", "must be \"hold\" or \"safe\"");
+  }
+
+  configured_ = true;
+  brightness_ = s_.type == DEV_NEOPIXEL ? s_.brightness : 1.0;
+  online_ = true;
+  memory_on_ = false;
+  has_value_ = false;
+  jump_safe();
+  return true;
+}
+
+void Output::set_power_cap(double cap) {
+  if (s_.type == DEV_NEOPIXEL && cap < brightness_) brightness_ = cap;
+  dirty_ = true;
+}
+
+// ---------------------------------------------------------------- values
+
+// mapping.number: numbers, and true/false as 1/0
+static bool number_of(const Value& v, double& x) {
+  bool b;
+  if (v.boolean(b)) {
+    x = b ? 1 : 0;
+    return true;
+  }
+  if (!v.number(x)) return false;
+  return !(x != x) && !isinf(x);
+}
+
+// mapping.fraction: where x sits in [lo, hi], clamped to 0..1
+static double fraction(double x, double lo, double hi) {
+  double t = (x - lo) / (hi - lo);
+  return t < 0 ? 0.0 : t > 1 ? 1.0 : t;
+}
+
+static double clamp(double x, double lo, double hi) {
+  if (lo > hi) { double t = lo; lo = hi; hi = t; }
+  return x < lo ? lo : x > hi ? hi : x;
+}
+
+// mapping.select: "a.b.0" into objects and lists
+static bool select_field(const char* field, Value value, Value& out) {
+  const char* seg = field;
+  while (*seg) {
+    const char* dot = strchr(seg, '.');
+    size_t len = dot ? (size_t)(dot - seg) : strlen(seg);
+    char name[ARTCAST_MAX_FIELD];
+    memcpy(name, seg, len);
+    name[len] = '\0';
+    if (value.is(json::OBJECT)) {
+      if (!value.member(name, value)) return false;
+    } else if (value.is(json::ARRAY)) {
+      char* end;
+      long i = strtol(name, &end, 10);
+      if (!len || *end || i < 0 || !value.item((int)i, value)) return false;
+    } else {
+      return false;
+    }
+    seg += len;
+    if (*seg == '.') seg++;
+  }
+  out = value;
+  return true;
+}
+
+// mapping.map_value: the target for one value. Strip targets go into
+// `pixels`; number targets (angle, level, on) into x.
+bool Output::map_value(const Value& value, Colour* pixels, double& x) {
+  int n = s_.count;
+  int ch = s_.channels;
+  if (s_.mapping == MAP_DIRECT) {
+    if (s_.type == DEV_NEOPIXEL) {
+      Value first;
+      if (value.is(json::ARRAY) && value.item(0, first) &&
+          (first.is(json::ARRAY) || first.is(json::STRING))) {
+        Colour off;
+        fill(off, 0, 4);
+        for (int i = 0; i < n; i++) {
+          Value c;
+          if (!value.item(i, c)) {
+            pixels[i] = off;
+          } else if (!parse_colour(c, ch, pixels[i])) {
+            return false;
+          }
+        }
+        return true;
+      }
+      Colour one;
+      if (!parse_colour(value, ch, one)) return false;
+      for (int i = 0; i < n; i++) pixels[i] = one;
+      return true;
+    }
+    bool b;
+    if (s_.type == DEV_PIN) {
+      if (value.boolean(b)) { x = b ? 1 : 0; return true; }
+      if (!number_of(value, x)) return false;
+      x = x != 0 ? 1 : 0;
+      return true;
+    }
+    if (!number_of(value, x)) return false;
+    x = s_.type == DEV_SERVO ? clamp(x, s_.angle[0], s_.angle[1]) : clamp(x, 0, 1);
+    return true;
+  }
+
+  double v;
+  if (!number_of(value, v)) return false;
+  if (s_.has_modulo) v = v - s_.modulo * floor(v / s_.modulo);
+
+  if (s_.mapping == MAP_LINEAR) {
+    x = s_.to[0] + (s_.to[1] - s_.to[0]) * fraction(v, s_.from[0], s_.from[1]);
+    return true;
+  }
+  if (s_.mapping == MAP_THRESHOLD) {
+    bool on = (memory_on_ && v > s_.above - s_.hysteresis) || v > s_.above;
+    memory_on_ = on;
+    if (s_.type == DEV_NEOPIXEL) {
+      for (int i = 0; i < n; i++) pixels[i] = on ? s_.on_colour : s_.off_colour;
+    } else {
+      x = on ? s_.on_value : s_.off_value;
+    }
+    return true;
+  }
+  if (s_.mapping == MAP_GRADIENT) {
+    Colour c = palette_at(s_.palette, s_.palette_len, fraction(v, s_.from[0], s_.from[1]));
+    for (int i = 0; i < n; i++) pixels[i] = c;
+    return true;
+  }
+  // bar
+  double lit = fraction(v, s_.from[0], s_.from[1]) * n;
+  int full = (int)lit;
+  double part = lit - full;
+  for (int i = 0; i < n; i++) {
+    Colour c = s_.palette_len ? palette_at(s_.palette, s_.palette_len, n > 1 ? (double)i / (n - 1) : 0)
+                              : s_.colour;
+    if (i < full) pixels[i] = c;
+    else if (i == full && part > 0) pixels[i] = blend(s_.background, c, part);
+    else pixels[i] = s_.background;
+  }
+  return true;
+}
+
+bool Output::accept(const char* value_json) {
+  Value v;
+  if (!json::parse(value_json, v)) return false;
+  return accept(v);
+}
+
+bool Output::accept(const Value& raw) {
+  if (!configured_) return false;
+  Value value = raw;
+  if (s_.field[0] && !select_field(s_.field, raw, value)) return false;
+  Colour pixels[ARTCAST_MAX_PIXELS];  // the new target, committed only if it fits
+  double x = 0;
+  bool memory = memory_on_;
+  if (!map_value(value, pixels, x)) {
+    memory_on_ = memory;  // a rejected value changes nothing
+    return false;
+  }
+  if (s_.type == DEV_NEOPIXEL) set_target_pixels(pixels);
+  else set_target_number(x, false);
+  dirty_ = true;
+  // Keep the raw value to show again after a "safe" disconnect.
+  const char* end = json::skip(raw.p);
+  size_t len = end ? (size_t)(end - raw.p) : 0;
+  has_value_ = end && len < sizeof last_value_;
+  if (has_value_) {
+    memmove(last_value_, raw.p, len);
+    last_value_[len] = '\0';
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------- motion
+
+// motion.Fade.set_target for strips
+void Output::set_target_pixels(const Colour* pixels) {
+  memcpy(target_, pixels, sizeof(Colour) * s_.count);
+  if (s_.fade <= 0) {
+    memcpy(cur_, target_, sizeof(Colour) * s_.count);
+    fading_ = false;
+  } else {
+    memcpy(start_, cur_, sizeof(Colour) * s_.count);
+    elapsed_ = 0;
+    fading_ = true;
+  }
+}
+
+// motion.Slew.set_target (servo), Fade.set_target (pwm), jump (pin)
+void Output::set_target_number(double x, bool none) {
+  if (s_.type == DEV_SERVO) {
+    servo_has_target_ = !none;
+    servo_target_ = x;
+    if (none || !servo_has_cur_ || s_.slew <= 0) {
+      servo_has_cur_ = !none;
+      servo_cur_ = x;
+    }
+  } else if (s_.type == DEV_PIN) {
+    pin_on_ = x != 0;
+  } else {
+    level_target_ = x;
+    if (s_.fade <= 0) {
+      level_cur_ = x;
+      fading_ = false;
+    } else {
+      level_start_ = level_cur_;
+      elapsed_ = 0;
+      fading_ = true;
+    }
+  }
+}
+
+// motion.jump to output.safe_target
+void Output::jump_safe() {
+  fading_ = false;
+  if (s_.type == DEV_NEOPIXEL) {
+    memset(cur_, 0, sizeof(Colour) * s_.count);
+    memcpy(target_, cur_, sizeof(Colour) * s_.count);
+  } else if (s_.type == DEV_SERVO) {
+    servo_has_cur_ = servo_has_target_ = false;
+  } else if (s_.type == DEV_PIN) {
+    pin_on_ = false;
+  } else {
+    level_cur_ = level_target_ = 0;
+  }
+  dirty_ = true;
+}
+
+void Output::park() {
+  jump_safe();
+  online_ = true;
+}
+
+// output.Output.set_online
+void Output::set_online(bool online) {
+  if (online == online_) return;
+  online_ = online;
+  dirty_ = true;
+  if (!s_.safe) return;
+  if (!online) {
+    jump_safe();
+    memory_on_ = false;
+  } else if (has_value_) {
+    // Back online: the server answers If-None-Match with 204 while the
+    // value is unchanged, so show the last value again now.
+    accept(last_value_);
+  }
+}
+
+bool Output::moving() const {
+  if (s_.type == DEV_SERVO) {
+    return servo_has_cur_ != servo_has_target_ || (servo_has_cur_ && servo_cur_ != servo_target_);
+  }
+  return fading_;
+}
+
+bool Output::frame(double dt) {
+  bool was_moving = moving();
+  if (s_.type == DEV_SERVO) {
+    if (servo_has_cur_ && servo_has_target_) {
+      double gap = servo_target_ - servo_cur_;
+      double room = s_.slew * dt;
+      if (-room <= gap && gap <= room) servo_cur_ = servo_target_;
+      else if (gap > 0) servo_cur_ += room;
+      else servo_cur_ -= room;
+    }
+  } else if (fading_) {
+    elapsed_ += dt;
+    double t = elapsed_ / s_.fade;
+    if (t >= 1) {
+      fading_ = false;
+      if (s_.type == DEV_NEOPIXEL) memcpy(cur_, target_, sizeof(Colour) * s_.count);
+      else level_cur_ = level_target_;
+    } else if (s_.type == DEV_NEOPIXEL) {
+      for (int i = 0; i < s_.count; i++) cur_[i] = blend(start_[i], target_[i], t);
+    } else {
+      level_cur_ = level_start_ + (level_target_ - level_start_) * t;
+    }
+  }
+  bool changed = dirty_ || was_moving;
+  dirty_ = false;
+  return changed;
+}
+
+// ---------------------------------------------------------------- state
+
+void Output::pixel(int i, uint8_t out[4]) const {
+  const Colour* c = &cur_[i];
+  if (!online_ && i == s_.status_index) c = &s_.status_colour;
+  for (int k = 0; k < 4; k++) {
+    out[k] = brightness_ >= 1 ? c->c[k] : to_byte(c->c[k] * brightness_);
+  }
+}
+
+double Output::pulse_us() const {
+  if (!servo_has_cur_) return 0;
+  return s_.pulse[0] + (s_.pulse[1] - s_.pulse[0]) * (servo_cur_ - s_.angle[0]) / (s_.angle[1] - s_.angle[0]);
+}
+
+double Output::servo_duty() const {
+  return servo_has_cur_ ? pulse_us() * s_.frequency / 1000000.0 : 0.0;
+}
+
+double Output::duty() const {
+  if (level_cur_ <= 0) return 0;
+  return s_.duty[0] + (s_.duty[1] - s_.duty[0]) * level_cur_;
+}
+
+}  // namespace artcast

@@ -1,0 +1,102 @@
+"""The Arduino sketch's mapping code (firmware/arduino/artcast_client/
+artcast_output.cpp) against the shared vectors, built on the host with g++."""
+
+import json
+import os
+import subprocess
+
+from arduino_build import SKETCH, build
+from conftest import HERE
+
+VECTORS = os.path.join(os.path.dirname(HERE), "vectors", "mapping.json")
+TOLERANCE = 0.01
+
+
+def parse_state(line):
+    fields = dict(part.split("=", 1) for part in line.split()[1:])
+    state = {"rejected": int(fields.pop("rejected"))}
+    for name, text in fields.items():
+        if name == "pixels":
+            state[name] = [[int(c) for c in px.split(",")] for px in text.split(";")]
+        elif name in ("on",):
+            state[name] = text == "1"
+        elif name == "level":
+            state[name] = int(text)
+        else:
+            state[name] = None if text == "null" else float(text)
+    return state
+
+
+def test_sketch_mapping_matches_shared_vectors(tmp_path):
+    binary = build(tmp_path, "vectors", [os.path.join(HERE, "arduino_host", "vectors_main.cpp"),
+                                         os.path.join(SKETCH, "artcast_output.cpp"),
+                                         os.path.join(SKETCH, "artcast_json.cpp")])
+    with open(VECTORS) as f:
+        cases = json.load(f)["valid"]
+    lines = []
+    for case in cases:
+        if "power" in case:
+            lines.append("POWER %r %r" % (case["power"]["supply_amps"], case["power"].get("reserve_amps", 0)))
+        lines.append("CASE " + json.dumps(case["output"]))
+        for step in case["steps"]:
+            if "value" in step:
+                lines.append("VALUE " + json.dumps(step["value"]))
+            if "online" in step:
+                lines.append("ONLINE %d" % step["online"])
+            lines.append("STEP %r" % step.get("dt", 0))
+    proc = subprocess.run([binary], input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    answers = iter(proc.stdout.splitlines())
+    problems = []
+    checked = 0
+    for case in cases:
+        head = next(answers)
+        if head != "OK":
+            problems.append("%s: refused: %s" % (case["name"], head))
+            for _ in case["steps"]:
+                next(answers)
+            continue
+        rejected = 0
+        for i, step in enumerate(case["steps"]):
+            state = parse_state(next(answers))
+            where = "%s step %d" % (case["name"], i)
+            was_rejected = state["rejected"] > rejected
+            rejected = state["rejected"]
+            if "value" in step and was_rejected != bool(step.get("error")):
+                problems.append("%s: value %r rejected=%s" % (where, step["value"], was_rejected))
+            for name, want in step["expect"].items():
+                got = state.get(name)
+                if isinstance(want, (int, float)) and not isinstance(want, bool) and name != "level":
+                    ok = got is not None and abs(got - want) <= TOLERANCE
+                else:
+                    ok = got == want
+                if not ok:
+                    problems.append("%s: %s is %r, expected %r" % (where, name, got, want))
+            checked += 1
+    assert checked == sum(len(c["steps"]) for c in cases)
+    assert not problems, "\n".join(problems)
+
+
+def test_sketch_refuses_bad_output_descriptions(tmp_path):
+    binary = build(tmp_path, "vectors", [os.path.join(HERE, "arduino_host", "vectors_main.cpp"),
+                                         os.path.join(SKETCH, "artcast_output.cpp"),
+                                         os.path.join(SKETCH, "artcast_json.cpp")])
+    bad = [
+        ('{"key": "k", "device": {"type": "servo", "pin": "12"}, "mapping": {"type": "direct"}}',
+         "device.pin: must be an integer"),
+        ('{"key": "k", "device": {"type": "servo", "pin": 12}, "mapping": {"type": "bar", "from": [0, 1]}}',
+         "mapping.type: does not fit this device"),
+        ('{"key": "k", "device": {"type": "neopixel", "pin": 1, "count": 3}, "mapping": {"type": "gradient", "from": [0, 1]}}',
+         "mapping.palette: is required"),
+        ('{"key": "k", "device": {"type": "neopixel", "pin": 1, "count": 3}, "mapping": {"type": "direct"}, '
+         '"on_disconnect": {"status_pixel": 7}}', "on_disconnect.status_pixel.index: is not a pixel"),
+        ('{"key": "k", "device": {"type": "neopixel", "pin": 1, "count": 3}', "output: is not valid JSON"),
+        ('{"key": "k", "device": {"type": "pwm", "pin": 1}, "mapping": {"type": "linear", "from": [1, 1]}}',
+         "mapping.from: the two ends must differ"),
+    ]
+    proc = subprocess.run([binary], input="".join("CASE %s\n" % b for b, _ in bad),
+                          capture_output=True, text=True, timeout=30)
+    answers = proc.stdout.splitlines()
+    assert len(answers) == len(bad)
+    for (text, message), answer in zip(bad, answers):
+        assert answer.startswith("ERROR " + message), (text, answer)

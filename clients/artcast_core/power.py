@@ -72,6 +72,15 @@ WIRES = (
     (10, 5.26, 3.277, 30.0),
 )
 
+# Power wires thinner than this break easily and do not hold in screw
+# terminals, whatever the current: the calculator never suggests thinner.
+THINNEST_POWER_AWG = 22
+
+# Standard blade (ATO) fuse sizes, amps.
+FUSE_SIZES_A = (1, 2, 3, 4, 5, 7.5, 10, 15, 20, 25, 30)
+# A fuse runs near its rating for hours only if it has some headroom.
+FUSE_HEADROOM = 1.25
+
 # Keep the voltage lost in the wires (there and back) under 5 % of the supply:
 # 0.25 V on a 5 V strip. More than that and the far end of a strip turns
 # orange at white, and data errors start.
@@ -249,18 +258,38 @@ def wire_drop_v(current_ma, length_m, awg):
     raise ValueError("no wire data for AWG %r" % (awg,))
 
 
-def wire_gauge(current_ma, length_m=1.0, volts=5.0, max_drop=MAX_DROP_FRACTION):
+def fuse_rating(current_ma):
+    """Smallest standard fuse (amps) for a load: 25 % above it, so it does
+    not blow in normal use. None above 30 A (split the load).
+
+    >>> fuse_rating(1860), fuse_rating(3660), fuse_rating(40000)
+    (3, 5, None)
+    """
+    _check_number("current_ma", current_ma)
+    need = current_ma * FUSE_HEADROOM / 1000.0
+    for size in FUSE_SIZES_A:
+        if size >= need:
+            return size
+    return None
+
+
+def wire_gauge(current_ma, length_m=1.0, volts=5.0, max_drop=MAX_DROP_FRACTION,
+               rated_ma=None, thinnest=THINNEST_POWER_AWG):
     """Thinnest wire that carries `current_ma` over `length_m` (one way).
 
-    Two limits: the wire must be rated for the current, and the voltage lost
+    Two limits: the wire must be rated for the current (or for `rated_ma`,
+    e.g. the fuse protecting it, if that is more), and the voltage lost
     there and back must stay under `max_drop` (a fraction) of `volts`.
-    Returns a dict {"awg", "mm2", "max_amps", "drop_v"}, or None when no wire
-    in the table is thick enough: then feed power in at several points along
-    the strip, or use a higher-voltage strip.
+    Never thinner than `thinnest` AWG. Returns a dict {"awg", "mm2",
+    "max_amps", "drop_v"}, or None when no wire in the table is thick
+    enough: then feed power in at several points along the strip, or use a
+    higher-voltage strip.
 
     >>> wire_gauge(3000, 1.0, 5.0)["awg"]      # 3 A, 1 m, 5 V
     20
     >>> wire_gauge(2000, 2.0, 5.0)["awg"]      # longer run: thicker wire
+    18
+    >>> wire_gauge(1000, 0.5, 5.0, rated_ma=5000)["awg"]   # behind a 5 A fuse
     18
     >>> wire_gauge(20000, 5.0, 5.0) is None
     True
@@ -270,10 +299,11 @@ def wire_gauge(current_ma, length_m=1.0, volts=5.0, max_drop=MAX_DROP_FRACTION):
     _check_number("volts", volts)
     _check_number("max_drop", max_drop)
     amps = current_ma / 1000.0
+    rated = amps if rated_ma is None else max(amps, rated_ma / 1000.0)
     allowed_v = volts * max_drop
     for wire in WIRES:
         awg, mm2, ohm_per_km, max_amps = wire
-        if amps > max_amps:
+        if awg > thinnest or rated > max_amps:
             continue
         drop = amps * (2.0 * length_m) * ohm_per_km / 1000.0
         if drop <= allowed_v:

@@ -136,7 +136,12 @@ def report(s, length_m, controller, out):
         w("  worst case (all white at the limit): %s\n" % amps(load))
         w("  supply needed (with %d%% margin): %s at %g V\n"
           % (round(power.SAFETY_MARGIN * 100), amps(need), volts))
-        wire = power.wire_gauge(load, length_m, volts)
+        fuse = power.fuse_rating(load)
+        if fuse is None:
+            w("  fuse: the load is over 30 A: split it over several supplies, each with its fuse\n")
+        else:
+            w("  fuse: %g A in the + wire, right after the supply\n" % fuse)
+        wire = power.wire_gauge(load, length_m, volts, rated_ma=(fuse or 0) * 1000.0)
         if wire is None:
             w("  wire from supply to strip (%g m): no single wire is thick enough; feed power into the\n"
               "    strip at several points, shorten the run, or use a 12 V strip\n" % length_m)
@@ -154,8 +159,6 @@ def report(s, length_m, controller, out):
                 w("WARNING: brightness limit %.2f needs a %s supply but the supply is %s.\n"
                   "  Lower the brightness limit to %.2f, or use a supply of at least %s.\n"
                   % (highest, amps(need), amps(supply_ma), cap, amps(need)))
-            elif cap - highest >= 0.25:
-                w("  note: this supply would allow a brightness limit up to %.2f\n" % cap)
     if s["servos"]:
         running = 0
         stall = 0
@@ -169,7 +172,10 @@ def report(s, length_m, controller, out):
         w("  moving: %s; all stalled at once: %s\n" % (amps(running), amps(stall)))
         w("  servo supply needed: %s or more (%s if they may all stall)\n"
           % (amps(power.supply_needed_ma(running)), amps(stall)))
-        wire = power.wire_gauge(running, length_m, 5.0)
+        fuse = power.fuse_rating(stall)
+        if fuse is not None:
+            w("  servo fuse: %g A (survives a stall, blows on a short)\n" % fuse)
+        wire = power.wire_gauge(running, length_m, 5.0, rated_ma=(fuse or 0) * 1000.0)
         if wire is not None:
             w("  servo power wire (%g m): %d AWG (%.2f mm2) or thicker\n"
               % (length_m, wire["awg"], wire["mm2"]))

@@ -36,20 +36,23 @@ def strip_output(count, brightness=None, order=None, key="room/light", pin=18):
 
 def test_hand_checked_strip(capsys):
     # 60 * (1 + 0.5 * 60) = 1860 mA; * 1.2 = 2232 mA.
-    # Wire, 1 m each way, 0.25 V allowed: 22 AWG drops 1.86 * 2 * 0.05296
-    # = 0.197 V and is rated 2 A -> 22 AWG. Cap on 4 A: 0.90 (see core tests).
+    # Fuse: 1.86 * 1.25 = 2.33 A -> 3 A. Wire rated for the 3 A fuse, 1 m
+    # each way: 20 AWG (3 A) drops 1.86 * 2 * 0.03331 = 0.124 V.
+    # Cap on 4 A: 0.90 (see core tests).
     code, out, _ = run(capsys, "--pixels", "60", "--brightness", "0.5", "--supply-amps", "4")
     assert code == 0
     assert "up to 1.86 A" in out
     assert "supply needed (with 20% margin): 2.23 A at 5 V" in out
-    assert "22 AWG (0.33 mm2)" in out
+    assert "fuse: 3 A in the + wire" in out
+    assert "20 AWG (0.52 mm2) or thicker, loses 0.12 V" in out
     assert "allows brightness up to 0.90" in out
     assert "OK" in out
 
 
 def test_hand_checked_rgbw_and_length(capsys):
-    # 30 RGBW at full: 30 * 81 = 2430 mA. 2 m each way at 5 V:
-    # 20 AWG: 2.43 * 4 * 0.03331 = 0.324 V > 0.25; 18 AWG: 0.204 V -> 18 AWG.
+    # 30 RGBW at full: 30 * 81 = 2430 mA; fuse 3.04 A -> 4 A. 2 m each way
+    # at 5 V: 20 AWG is rated 3 A (< 4 A fuse); 18 AWG: 2.43 * 4 * 0.02095
+    # = 0.204 V -> 18 AWG.
     code, out, _ = run(capsys, "--pixels", "30", "--rgbw", "--length", "2")
     assert code == 0
     assert "RGBW" in out and "up to 2.43 A" in out
@@ -63,6 +66,9 @@ def test_hand_checked_servos(capsys):
     assert code == 0
     assert "moving: 1.80 A; all stalled at once: 7.50 A" in out
     assert "servo supply needed: 2.16 A" in out
+    # fuse survives all three stalled: 7.5 * 1.25 = 9.4 -> 10 A; wire rated
+    # 10 A -> 14 AWG (13 A)
+    assert "servo fuse: 10 A" in out and "14 AWG" in out
     assert "OWN" in out
 
 

@@ -112,8 +112,11 @@ def test_wire_drop():
 
 
 def test_wire_gauge_current_limit():
-    # 0.5 A over 10 cm: the thinnest wire in the table
-    assert power.wire_gauge(500, 0.1, 5.0)["awg"] == 26
+    # 0.5 A over 10 cm: the thinnest power wire suggested (22 AWG) ...
+    assert power.wire_gauge(500, 0.1, 5.0)["awg"] == 22
+    # ... unless asked for thinner: 26 AWG is rated 1 A
+    assert power.wire_gauge(500, 0.1, 5.0, thinnest=26)["awg"] == 26
+    assert power.wire_gauge(1500, 0.1, 5.0, thinnest=26)["awg"] == 24
     # 6 A over 10 cm: 16 AWG is the first rated above 6 A (18 AWG: 5 A)
     w = power.wire_gauge(6000, 0.1, 5.0)
     assert w["awg"] == 16 and close(w["mm2"], 1.31)
@@ -130,3 +133,19 @@ def test_wire_gauge_voltage_drop_limit():
 
 def test_wire_gauge_none_when_too_far():
     assert power.wire_gauge(20000, 5.0, 5.0) is None
+
+
+def test_wire_rated_for_the_fuse():
+    # 1 A load behind a 10 A fuse: the wire must survive 10 A -> 14 AWG (13 A)
+    assert power.wire_gauge(1000, 0.5, 5.0, rated_ma=10000)["awg"] == 14
+
+
+def test_fuse_rating():
+    # 1.86 A * 1.25 = 2.33 A -> 3 A; 3.66 * 1.25 = 4.58 -> 5 A;
+    # 6 * 1.25 = 7.5 -> 7.5 A exactly; 24 * 1.25 = 30 -> 30 A; 30 A load -> none
+    assert power.fuse_rating(1860) == 3
+    assert power.fuse_rating(3660) == 5
+    assert power.fuse_rating(6000) == 7.5
+    assert power.fuse_rating(24000) == 30
+    assert power.fuse_rating(30000) is None
+    assert power.fuse_rating(100) == 1

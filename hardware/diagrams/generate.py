@@ -237,8 +237,8 @@ def pi_pca9685(path):
 def pi_inputs(path):
     d = drawing()
     pi = board(d, "Raspberry Pi", (0.0, 0.0), (3.6, 3.8),
-               right=[("5V", str(PI_POWER["5V"])), pi_pin("pir"), ("GND", "9"),
-                      pi_pin("button"), ("GND ", str(PI_POWER["GND"]))],
+               right=[("5V", str(PI_POWER["5V"])), pi_pin("pir"), ("GND", str(PI_POWER["GND"])),
+                      pi_pin("button"), ("GND ", "9")],
                note="button uses the Pi's internal\npull-up: no resistor needed")
     pir = board(d, "PIR motion sensor\n(HC-SR501)", (9.0, 2.2), (2.8, 2.2),
                 left=[("VCC", ""), ("OUT", ""), ("GND", "")],
@@ -249,7 +249,7 @@ def pi_inputs(path):
     wire(d, [pi.pin("GPIO4"), (4.8, pi.pin("GPIO4")[1]), (4.8, pir.pin("OUT")[1]), pir.pin("OUT")], DATA,
          label="signal")
     wire(d, [pi.pin("GND"), (5.6, pi.pin("GND")[1]), (5.6, pir.pin("GND")[1]), pir.pin("GND")], GROUND)
-    # button between GPIO17 and GND (pin 6): the internal pull-up holds it high
+    # button between GPIO17 and GND (pin 9, next to it): the internal pull-up holds it high
     b = pi.pin("GPIO17")
     g = pi.pin("GND ")
     import schemdraw.elements as elm
@@ -258,8 +258,8 @@ def pi_inputs(path):
     wire(d, [(b[0] + 6.5, b[1]), (b[0] + 7.3, b[1]), (b[0] + 7.3, g[1]), g], GROUND, label="GND",
          label_at=2)
     text(d, (-2.0, -3.6),
-         "Button: %s to GND (pin %d).   PIR: OUT to %s, VCC to 5V (pin %d), GND (pin 9)."
-         % (PI["button"].label(), PI_POWER["GND"], PI["pir"].label(), PI_POWER["5V"]))
+         "Button: %s to GND (pin 9).   PIR: OUT to %s, VCC to 5V (pin %d), GND (pin %d)."
+         % (PI["button"].label(), PI["pir"].label(), PI_POWER["5V"], PI_POWER["GND"]))
     d.save(path)
 
 

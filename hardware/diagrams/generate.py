@@ -69,7 +69,7 @@ def strip_with_power(d, controller_data, gnd_points, title, supply_label, fuse_l
     wire(d, [vcc, (vcc[0], y_top)], POWER, dots=[(vcc[0], y_top)])
 
     # capacitor across the strip's power, close to the strip
-    cap_x = rail_right - 1.4
+    cap_x = rail_right - 2.8
     capacitor(d, (cap_x, y_top), "1000 µF\n6.3 V or more")
 
     # ground rail: supply - -> bottom rail -> strip GND, with taps
@@ -139,7 +139,7 @@ def servo_with_power(d, signal, gnd_points, servo_title, signal_name):
     rail = servo.pin("V+")[0] - 1.2
     wire(d, [(plus[0] + 3.0, y_top), (rail, y_top), (rail, servo.pin("V+")[1]), servo.pin("V+")],
          POWER, label="+5-6 V", label_at=0)
-    cap_x = rail - 1.6
+    cap_x = rail - 2.8
     capacitor(d, (cap_x, y_top), "1000 µF\n10 V")
     minus = psu.pin("−")
     gx = minus[0] + 0.6

@@ -13,6 +13,8 @@ import argparse
 import os
 import sys
 
+import schemdraw
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
@@ -20,6 +22,9 @@ sys.path.insert(0, os.path.dirname(HERE))
 from artcast_hardware.pinout import ESP32, PCA9685_CHANNEL, PI, PI_POWER  # noqa: E402
 from parts import (DATA, GROUND, POWER, SERVO_COLOURS, board, capacitor,  # noqa: E402
                    drawing, fuse, level_shifter, resistor, supply, text, wire)
+
+
+RENDERED_WITH = "rendered-with.txt"
 
 
 def pi_pin(name):
@@ -282,6 +287,10 @@ def main(argv=None):
         path = os.path.join(args.out, name)
         DIAGRAMS[name](path)
         print("wrote %s" % path)
+    # Other schemdraw versions lay out text slightly differently; the test
+    # compares byte for byte only under the version recorded here.
+    with open(os.path.join(args.out, RENDERED_WITH), "w") as f:
+        f.write("schemdraw %s\n" % schemdraw.__version__)
     return 0
 
 

@@ -17,8 +17,8 @@ from artcast_core.keys import key_problem
 from artcast_core.negotiate import choose
 from artcast_server import VERSION, pages
 from artcast_server.hub import Overloaded
-from artcast_server.responses import (FORMATS, HTML, JSON, OFFERED, REASONS, error, no_content,
-                                      value_response)
+from artcast_server.responses import (FORMATS, HTML, JSON, OFFERED, REASONS, error, held_response,
+                                      no_content, value_response)
 
 
 class Settings:
@@ -139,11 +139,9 @@ def create_app(hub, settings):
                 datum = latest
             else:
                 try:
-                    datum = await hub.wait(key, hold)
+                    return await held_response(request, hub, key, hold, media)
                 except Overloaded:
                     return error(503, "Too many waiting clients; try again shortly", {"Retry-After": "5"})
-                if datum is None:
-                    return no_content()
         return value_response(datum, media, hub.meta(key))
 
     return app

@@ -1,27 +1,28 @@
 """The hub: what the server knows, and who is waiting for what.
 
-Everything here is synchronous and I/O-free except for the futures waiting
-requests park on, so it can be tested without sockets. The multicast side
-calls `publish()` / `register()`; the HTTP side calls `wait()`.
+Everything here is synchronous and I/O-free, so it can be tested without
+sockets. The multicast side calls `publish()` / `register()`; the HTTP side
+parks a waiter with `hold()` (the server's connections) or awaits `wait()`.
 
     hub = Hub(max_keys=10000, max_clients=5000)
     hub.publish("test/tick", 1, b'["test/tick", 1]')
-    datum = await hub.wait("test/tick", etag=None, timeout=25)
+    datum = await hub.wait("test/tick", timeout=25)
 """
 
 import asyncio
 import time
 
 from artcast_core.etag import etag_for, etag_matches
+from artcast_server.deadlines import Deadlines
 
 
 class Datum:
     """One value of one key, as a source sent it.
 
     `etag` is derived from the datagram bytes, so every server fed by the
-    same multicast group names the same datum the same way. Encoded bodies
-    are cached per format: a datum is rendered once however many clients
-    wait for it.
+    same multicast group names the same datum the same way. Its bodies and
+    whole HTTP responses are cached per format in `rendered`: a datum is
+    encoded once however many clients wait for it.
     """
 
     __slots__ = ("key", "value", "etag", "received", "rendered")
@@ -56,14 +57,24 @@ class Overloaded(Exception):
 
 
 class Hub:
+    """State plus the waiting requests, kept as cheap slots.
+
+    A waiter is any object with a `deliver(datum)` method (datum None means
+    "nothing new": timeout or shutdown) and a `tick` attribute for the coarse
+    deadlines. The real server parks its connection objects here, so a
+    waiting client costs a dict entry and no coroutine, future or timer;
+    `publish()` hands the one datum to each in a plain loop.
+    """
+
     def __init__(self, max_keys=10000, max_clients=5000, clock=time.monotonic):
         self.max_keys = max_keys
         self.max_clients = max_clients
         self.clock = clock
         self.started = clock()
         self.artcasts = {}       # key -> Artcast
-        self.waiters = {}        # key -> list of futures
+        self.waiters = {}        # key -> {waiter: None}, in arrival order
         self.waiting = 0
+        self.deadlines = Deadlines(self._expire)
         self.datums_received = 0
         self.registrations_received = 0
         self.dropped = {}        # reason -> count
@@ -94,9 +105,10 @@ class Hub:
         waiters = self.waiters.pop(key, None)
         if waiters:
             self.waiting -= len(waiters)
-            for future in waiters:
-                if not future.done():
-                    future.set_result(datum)
+            discard = self.deadlines.discard
+            for waiter in waiters:
+                discard(waiter)
+                waiter.deliver(datum)
         return datum
 
     def register(self, key, meta):
@@ -106,6 +118,8 @@ class Hub:
             return
         self.registrations_received += 1
         artcast.meta.update(meta)
+        if artcast.datum is not None:
+            artcast.datum.rendered.clear()      # a Link header may have changed
 
     # --- the HTTP side --------------------------------------------------------
 
@@ -130,49 +144,68 @@ class Hub:
             return datum
         return None
 
+    def hold(self, key, waiter, timeout):
+        """Park `waiter` until the next datum of `key` (or `timeout` s; None: no limit).
+
+        Returns False when the server is shutting down (answer "nothing new"
+        now); raises Overloaded when --max-clients requests already wait.
+        """
+        if self.closed:
+            return False
+        if self.waiting >= self.max_clients:
+            raise Overloaded()
+        waiters = self.waiters.get(key)
+        if waiters is None:
+            waiters = self.waiters[key] = {}
+        waiters[waiter] = None
+        waiter.key = key
+        self.waiting += 1
+        if timeout:
+            self.deadlines.add(waiter, timeout)
+        else:
+            waiter.tick = None
+        return True
+
+    def release(self, waiter):
+        """Forget a waiter that went away (its client disconnected)."""
+        waiters = self.waiters.get(waiter.key)
+        if waiters is not None and waiters.pop(waiter, 0) is None:
+            self.waiting -= 1
+            self.deadlines.discard(waiter)
+            if not waiters:
+                del self.waiters[waiter.key]
+
+    def _expire(self, waiter):
+        waiters = self.waiters.get(waiter.key)
+        if waiters is not None and waiters.pop(waiter, 0) is None:
+            self.waiting -= 1
+            if not waiters:
+                del self.waiters[waiter.key]
+            waiter.deliver(None)
+
     async def wait(self, key, timeout):
         """Wait for the next datum of `key`; None on timeout or shutdown.
 
-        Raises Overloaded when --max-clients requests are already waiting.
+        The coroutine way to wait (microdot's TestClient, in-process tests);
+        the real server parks connections with hold() instead.
         """
-        if self.closed:
+        waiter = _FutureWaiter(asyncio.get_running_loop().create_future())
+        if not self.hold(key, waiter, timeout):
             return None
-        if self.waiting >= self.max_clients:
-            raise Overloaded()
-        loop = asyncio.get_running_loop()
-        future = loop.create_future()
-        waiters = self.waiters.get(key)
-        if waiters is None:
-            waiters = self.waiters[key] = []
-        waiters.append(future)
-        self.waiting += 1
-        timer = loop.call_later(timeout, _expire, future) if timeout else None
         try:
-            return await future
+            return await waiter.future
         finally:
-            if timer is not None:
-                timer.cancel()
-            if not future.done() or future.result() is None:
-                self._forget(key, future)
-
-    def _forget(self, key, future):
-        waiters = self.waiters.get(key)
-        if waiters is not None:
-            try:
-                waiters.remove(future)
-            except ValueError:
-                return
-            self.waiting -= 1
-            if not waiters:
-                del self.waiters[key]
+            self.release(waiter)
 
     def close(self):
         """Shutdown: answer every waiting request (with "nothing new")."""
         self.closed = True
-        for waiters in self.waiters.values():
-            for future in waiters:
-                if not future.done():
-                    future.set_result(None)
+        waiters, self.waiters, self.waiting = self.waiters, {}, 0
+        for parked in waiters.values():
+            for waiter in parked:
+                self.deadlines.discard(waiter)
+                waiter.deliver(None)
+        self.deadlines.close()
 
     def status(self, version):
         return {
@@ -187,6 +220,12 @@ class Hub:
         }
 
 
-def _expire(future):
-    if not future.done():
-        future.set_result(None)
+class _FutureWaiter:
+    __slots__ = ("future", "key", "tick")
+
+    def __init__(self, future):
+        self.future = future
+
+    def deliver(self, datum):
+        if not self.future.done():
+            self.future.set_result(datum)

@@ -1,8 +1,9 @@
 """Responses for artcast values, in the formats PROTOCOL.md describes.
 
 A datum's body is encoded once per format and cached on the datum, so a
-thousand waiting clients get the same bytes. Headers common to every
-response (CORS) are added by the app's after-request hooks.
+thousand waiting clients get the same bytes (listen.py caches the whole
+HTTP response the same way). Headers common to every response (CORS) are
+added by the app's after-request hooks.
 """
 
 from microdot import Response
@@ -52,7 +53,33 @@ def value_response(datum, media, meta):
     link = license_link(meta)
     if link:
         headers["Link"] = link
-    return Response(rendered(datum, media), 200, headers)
+    response = Response(rendered(datum, media), 200, headers)
+    response.datum = datum          # lets the server write its cached bytes instead
+    response.media = media
+    return response
+
+
+class Parked(Response):
+    """The route's answer for a request the hub now holds: nothing to write
+    yet. The server writes the datum (or 204) when it comes."""
+
+
+PARKED = Parked(b"")
+
+
+async def held_response(request, hub, key, hold, media):
+    """Hold the request until the next datum of `key` (at most `hold` s).
+
+    In the real server (listen.py) the connection itself is parked in the hub:
+    no coroutine, future or timer stays behind per waiting client, and the
+    datum's bytes are written straight to it. Elsewhere (microdot's TestClient)
+    the coroutine awaits the datum. Raises Overloaded past --max-clients.
+    """
+    park = getattr(request.g, "park", None)
+    if park is not None:
+        return PARKED if park(key, hold, media) else no_content()
+    datum = await hub.wait(key, hold)
+    return no_content() if datum is None else value_response(datum, media, hub.meta(key))
 
 
 def no_content(reason="No Content"):

@@ -98,8 +98,13 @@ def boot_settings(piece):
 def build_plan(opts, target):
     """The ordered list of steps for these options."""
     steps = []
+    # A fresh image may have no package lists yet: update first, and only
+    # when something is missing (so a second run needs no network).
     steps.append(LiveCommand(
-        ["apt-get", "install", "-y"] + PACKAGES,
+        ["apt-get", "update"], "update the package lists (something is missing)",
+        check=lambda t: bool(missing_packages(t))))
+    steps.append(LiveCommand(
+        ["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y"] + PACKAGES,
         "install packages: %s" % ", ".join(PACKAGES),
         check=lambda t: bool(missing_packages(t))))
     steps.append(EnsureUser(files.USER, "/var/lib/artcast"))

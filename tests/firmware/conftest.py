@@ -69,13 +69,15 @@ class Board:
         with open(os.path.join(self.dir, "config.json")) as f:
             return json.load(f)
 
-    def start(self, script=None, code=None, inputs="", args=()):
+    def start(self, script=None, code=None, inputs="", args=(), binary=None):
         env = dict(os.environ)
         env["MICROPYPATH"] = ":".join(self.micropypath + [".frozen"])
         env["ARTCAST_RECORD"] = self.record_path
         env["STUB_WIFI_DOWN"] = self.wifi_down_path
         env["STUB_INPUTS"] = inputs
-        if code is not None:
+        if binary is not None:
+            cmd = [binary]  # a host build of the Arduino sketch
+        elif code is not None:
             cmd = [micropython_command(), "-c", code]
         else:
             cmd = [micropython_command(), script or os.path.join(FIRMWARE, "main.py")]

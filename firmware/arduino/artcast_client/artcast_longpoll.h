@@ -43,6 +43,7 @@ class LongPoll {
   // After a broken connection: ask for the current value again (wait=0).
   void reset() { primed_ = false; }
   const char* etag() const { return etag_; }
+  const char* key() const { return key_; }
   bool primed() const { return primed_; }
   int last_status() const { return status_; }
 
@@ -53,6 +54,27 @@ class LongPoll {
   bool primed_;
   int status_;
   char etag_[72];
+};
+
+// Reconnect delays with jitter (artcast_core/backoff.py): base * 2^attempt,
+// capped, times 0.5..1 so 30 boards that lost the server together do not
+// come back in the same millisecond. `r` is a random number in [0, 1).
+class Backoff {
+ public:
+  Backoff(unsigned long base_ms = 500, unsigned long cap_ms = 30000)
+      : base_(base_ms), cap_(cap_ms), attempt_(0) {}
+  unsigned long next_delay_ms(double r) {
+    unsigned long ceiling = base_;
+    for (int i = 0; i < attempt_ && ceiling < cap_; i++) ceiling *= 2;
+    if (ceiling >= cap_) ceiling = cap_;
+    else attempt_++;
+    return (unsigned long)(ceiling * (0.5 + 0.5 * r));
+  }
+  void reset() { attempt_ = 0; }
+
+ private:
+  unsigned long base_, cap_;
+  int attempt_;
 };
 
 // "http://host:port/prefix" -> parts. false if it is not such a URL.

@@ -1,0 +1,308 @@
+// Artcast client for the ESP32, for the Arduino IDE.
+//
+// A NeoPixel strip and a servo follow live artcasts from an Artcast server:
+// Wi-Fi, an HTTP long-poll per key (wait=0 at start, then If-None-Match
+// with the last ETag; 204 = ask again), fades and servo slews, reconnects
+// with backoff when Wi-Fi or the server go away.
+//
+// Settings: the artcast_config.h tab (Wi-Fi, server, the two outputs).
+// Libraries (Library Manager): "Adafruit NeoPixel" and "ESP32Servo".
+// Board: "ESP32 Dev Module" (esp32 core by Espressif).
+//
+// Wiring (see firmware/README.md):
+//   strip DIN  <- GPIO16 through 330 ohm; strip 5V/GND from its own supply,
+//                 GND shared with the ESP32, 1000 uF across the supply
+//   servo sig  <- GPIO17; servo red/brown to a 5-6 V supply, GND shared
+//
+// The protocol and mapping code (artcast_*.cpp) never calls the Arduino
+// API: it is built and tested on a PC against the shared test vectors and a
+// real server (tests/firmware/test_arduino*.py). This file is the only
+// place where logic meets hardware.
+
+#include <Adafruit_NeoPixel.h>
+#include <ESP32Servo.h>
+#include <ESPmDNS.h>
+#include <WiFi.h>
+
+#include "artcast_config.h"
+#include "artcast_longpoll.h"
+#include "artcast_output.h"
+
+using artcast::LongPoll;
+using artcast::Output;
+
+// ------------------------------------------------------------ outputs
+
+static Output strip_out;
+static Output servo_out;
+static bool have_strip = false;
+static bool have_servo = false;
+static Adafruit_NeoPixel strip;
+static Servo servo;
+
+static neoPixelType neo_type(const char* order) {
+  static const char* const names[] = {"RGB", "RBG", "GRB", "GBR", "BRG", "BGR",
+                                      "RGBW", "RBGW", "GRBW", "GBRW", "BRGW", "BGRW"};
+  static const neoPixelType types[] = {NEO_RGB, NEO_RBG, NEO_GRB, NEO_GBR, NEO_BRG, NEO_BGR,
+                                       NEO_RGBW, NEO_RBGW, NEO_GRBW, NEO_GBRW, NEO_BRGW, NEO_BGRW};
+  for (unsigned i = 0; i < sizeof types / sizeof types[0]; i++) {
+    if (strcmp(names[i], order) == 0) return types[i] + NEO_KHZ800;
+  }
+  return NEO_GRB + NEO_KHZ800;
+}
+
+static bool configure(Output& out, const char* text, const char* name) {
+  if (!text[0]) return false;
+  char error[120];
+  if (out.configure(text, error, sizeof error)) return true;
+  Serial.printf("artcast: %s output is wrong: %s\n", name, error);
+  return false;
+}
+
+// The one place the strip is written.
+static void write_strip() {
+  const artcast::Spec& s = strip_out.spec();
+  for (int i = 0; i < s.count; i++) {
+    uint8_t px[4];
+    strip_out.pixel(i, px);
+    if (s.channels == 4) strip.setPixelColor(i, px[0], px[1], px[2], px[3]);
+    else strip.setPixelColor(i, px[0], px[1], px[2]);
+  }
+  strip.show();
+}
+
+// The one place the servo is written: released = no pulses (detached).
+static void write_servo() {
+  const artcast::Spec& s = servo_out.spec();
+  if (servo_out.released()) {
+    if (servo.attached()) servo.detach();
+    return;
+  }
+  if (!servo.attached()) {
+    servo.setPeriodHertz((int)s.frequency);
+    servo.attach(s.pin, (int)s.pulse[0], (int)(s.pulse[1] + 0.5));
+  }
+  servo.writeMicroseconds((int)(servo_out.pulse_us() + 0.5));
+}
+
+static Output* outputs_for(const char* key, int i) {
+  // i-th output (0 or 1) following `key`, or 0
+  Output* all[2] = {have_strip ? &strip_out : 0, have_servo ? &servo_out : 0};
+  return (all[i] && strcmp(all[i]->key(), key) == 0) ? all[i] : 0;
+}
+
+// ------------------------------------------------------------ server
+
+static char host[64];
+static char prefix[64];
+static int port = 80;
+static IPAddress server_ip;
+static bool have_ip = false;
+
+// Look the server up once; names ending in .local through mDNS.
+static bool resolve_server() {
+  if (have_ip) return true;
+  size_t n = strlen(host);
+  if (n > 6 && strcmp(host + n - 6, ".local") == 0) {
+    char name[64];
+    memcpy(name, host, n - 6);
+    name[n - 6] = '\0';
+    server_ip = MDNS.queryHost(name, 2000);
+    have_ip = server_ip != IPAddress(0, 0, 0, 0);
+  } else {
+    have_ip = WiFi.hostByName(host, server_ip) == 1;
+  }
+  if (!have_ip) Serial.printf("artcast: cannot find the server %s\n", host);
+  return have_ip;
+}
+
+// One long-poll per key: a small state machine driven from loop().
+struct Follower {
+  LongPoll poll;
+  WiFiClient client;
+  artcast::Backoff backoff;
+  bool active;      // request sent, reading the answer
+  bool online;
+  bool known;       // online state reported at least once
+  unsigned long next_at;
+  unsigned long deadline;
+  size_t length;
+  int failures;
+  char answer[ARTCAST_MAX_RESPONSE + 1];
+};
+
+static Follower followers[2];
+static int follower_count = 0;
+
+static void set_online(Follower& f, const char* key, bool online) {
+  if (f.known && f.online == online) return;
+  f.known = true;
+  f.online = online;
+  for (int i = 0; i < 2; i++) {
+    Output* out = outputs_for(key, i);
+    if (out) out->set_online(online);
+  }
+  Serial.printf("artcast: %s %s\n", key, online ? "online" : "offline");
+}
+
+static const char* follower_key(Follower& f) { return f.poll.key(); }
+
+static void fail(Follower& f, const char* why) {
+  f.client.stop();
+  f.active = false;
+  f.poll.reset();
+  f.failures++;
+  if (f.failures % 3 == 0) have_ip = false;  // the server may have a new address
+  unsigned long delay_ms = f.backoff.next_delay_ms(random(1000) / 1000.0);
+  f.next_at = millis() + delay_ms;
+  Serial.printf("artcast: %s: %s; retry in %lu ms\n", follower_key(f), why, delay_ms);
+  set_online(f, follower_key(f), false);
+}
+
+static void finish(Follower& f) {
+  f.client.stop();
+  f.active = false;
+  const char* value;
+  int r = f.poll.handle(f.answer, f.length, &value);
+  if (r < 0) {
+    char why[32];
+    snprintf(why, sizeof why, "bad answer (HTTP %d)", f.poll.last_status());
+    fail(f, why);
+    return;
+  }
+  const char* key = follower_key(f);
+  f.backoff.reset();
+  f.next_at = millis();
+  set_online(f, key, true);
+  if (r == 1) {
+    for (int i = 0; i < 2; i++) {
+      Output* out = outputs_for(key, i);
+      if (out && !out->accept(value)) Serial.printf("artcast: %s: ignored value %s\n", key, value);
+    }
+  }
+}
+
+static void step(Follower& f, unsigned long now) {
+  if (!f.active) {
+    if ((long)(now - f.next_at) < 0) return;
+    if (!resolve_server()) {
+      fail(f, "no address");
+      return;
+    }
+    if (!f.client.connect(server_ip, port, 3000)) {
+      fail(f, "cannot connect");
+      return;
+    }
+    char request[320];
+    int n = f.poll.request(request, sizeof request, host, port);
+    if (n < 0 || f.client.write((const uint8_t*)request, n) != (size_t)n) {
+      fail(f, "send failed");
+      return;
+    }
+    f.active = true;
+    f.length = 0;
+    f.deadline = millis() + f.poll.socket_timeout_ms();
+    return;
+  }
+  // Reading: take what has arrived, never wait for more.
+  while (f.client.available()) {
+    if (f.length >= ARTCAST_MAX_RESPONSE) {
+      fail(f, "answer too big");
+      return;
+    }
+    int n = f.client.read((uint8_t*)f.answer + f.length, ARTCAST_MAX_RESPONSE - f.length);
+    if (n <= 0) break;
+    f.length += n;
+  }
+  if (!f.client.connected() && !f.client.available()) {
+    finish(f);  // the server closed: the answer is complete
+  } else if ((long)(now - f.deadline) >= 0) {
+    fail(f, "no answer in time");
+  }
+}
+
+// ------------------------------------------------------------ Wi-Fi
+
+static bool wifi_up = false;
+static unsigned long wifi_next = 0;
+static artcast::Backoff wifi_backoff(1000, 60000);
+
+static bool check_wifi(unsigned long now) {
+  if (WiFi.status() == WL_CONNECTED) {
+    if (!wifi_up) {
+      wifi_up = true;
+      wifi_backoff.reset();
+      Serial.print("artcast: wifi up ");
+      Serial.println(WiFi.localIP());
+      MDNS.begin(ARTCAST_HOSTNAME);
+    }
+    return true;
+  }
+  if (wifi_up) {
+    wifi_up = false;
+    Serial.println("artcast: wifi lost");
+    for (int i = 0; i < follower_count; i++) {
+      followers[i].client.stop();
+      followers[i].active = false;
+      followers[i].poll.reset();
+      followers[i].next_at = now;
+      set_online(followers[i], follower_key(followers[i]), false);
+    }
+    wifi_next = now + wifi_backoff.next_delay_ms(random(1000) / 1000.0);
+  } else if ((long)(now - wifi_next) >= 0) {
+    WiFi.reconnect();
+    wifi_next = now + wifi_backoff.next_delay_ms(random(1000) / 1000.0);
+  }
+  return false;
+}
+
+// ------------------------------------------------------------ setup / loop
+
+static unsigned long last_frame = 0;
+
+void setup() {
+  Serial.begin(115200);
+  Serial.println("artcast: starting");
+  if (!artcast::parse_url(ARTCAST_SERVER, host, sizeof host, port, prefix, sizeof prefix)) {
+    Serial.println("artcast: ARTCAST_SERVER must look like http://artcast.local:8888");
+  }
+  have_strip = configure(strip_out, ARTCAST_STRIP, "strip");
+  have_servo = configure(servo_out, ARTCAST_SERVO, "servo");
+  if (have_strip) {
+    const artcast::Spec& s = strip_out.spec();
+    if (ARTCAST_SUPPLY_AMPS > 0) {
+      strip_out.set_power_cap(artcast::power_cap(s.count, s.channels, ARTCAST_SUPPLY_AMPS,
+                                                 ARTCAST_RESERVE_AMPS));
+    }
+    strip.updateType(neo_type(s.order));
+    strip.updateLength(s.count);
+    strip.setPin(s.pin);
+    strip.begin();
+    write_strip();  // dark
+  }
+  // One long-poll per distinct key.
+  if (have_strip) followers[follower_count++].poll = LongPoll(strip_out.key(), ARTCAST_HOLD, prefix);
+  if (have_servo && !(have_strip && strcmp(strip_out.key(), servo_out.key()) == 0)) {
+    followers[follower_count++].poll = LongPoll(servo_out.key(), ARTCAST_HOLD, prefix);
+  }
+  randomSeed(micros());
+  WiFi.mode(WIFI_STA);
+  WiFi.setHostname(ARTCAST_HOSTNAME);
+  WiFi.begin(ARTCAST_WIFI_SSID, ARTCAST_WIFI_PASSWORD);
+  last_frame = millis();
+}
+
+void loop() {
+  unsigned long now = millis();
+  if (check_wifi(now)) {
+    for (int i = 0; i < follower_count; i++) step(followers[i], now);
+  }
+  now = millis();
+  if (now - last_frame >= ARTCAST_FRAME_MS) {
+    double dt = (now - last_frame) / 1000.0;
+    last_frame = now;
+    if (have_strip && strip_out.frame(dt)) write_strip();
+    if (have_servo && servo_out.frame(dt)) write_servo();
+  }
+  delay(2);  // let the Wi-Fi stack run; still 50 frames a second
+}

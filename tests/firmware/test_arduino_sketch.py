@@ -1,0 +1,93 @@
+"""The Arduino sketch, built on the host against the Arduino-API stand-in,
+running against the real server: pixels on the wire, servo pulses, the
+long-poll protocol, server restarts, silent servers and Wi-Fi loss."""
+
+import time
+
+from arduino_build import build_sketch
+from rawserver import RawServer, http_200
+
+STRIP = {"key": "test/tick", "device": {"type": "neopixel", "pin": 16, "count": 4},
+         "mapping": {"type": "bar", "from": [0, 4], "colour": "#00ff00"},
+         "on_disconnect": {"action": "hold", "status_pixel": {"index": 3, "colour": "#ff0000"}}}
+SERVO = {"key": "arm", "device": {"type": "servo", "pin": 17},
+         "mapping": {"type": "linear", "from": [0, 100]}, "motion": {"slew": 90},
+         "on_disconnect": "safe"}
+GREEN, RED, DARK = "ff0000", "00ff00", "000000"   # GRB on the wire
+
+
+def test_sketch_follows_strip_and_servo(server, board, tmp_path):
+    server.send("test/tick", 2)
+    server.send("arm", 0)
+    server.wait_for_datums(2)
+    # A .local server name goes through the mDNS lookup (the shim resolves
+    # "localhost"), as artcast.local would on a gallery network.
+    binary = build_sketch(tmp_path, server="http://localhost.local:%d" % server.port,
+                          strip=STRIP, servo=SERVO, wifi_ssid="lab")
+    b = board(None, start=False)
+    b.start(binary=binary)
+    b.wait_for(lambda r: r[3] == GREEN * 2 + DARK * 2, kind="pixels", what="2 of 4 green")
+    assert b.records("wifi_begin")[0][2] == "lab"
+    assert b.records("mdns_query")[0][2] == "localhost"
+    attach = b.wait_for(lambda r: True, kind="servo_attach", what="servo attached")
+    assert attach[2:] == [17, 1000, 2000, 50]
+    b.wait_for(lambda r: r[2:] == [17, 1000], kind="servo_us", what="servo at 0")
+    mark = b.mark()
+    server.send("arm", 50)     # 90 degrees at 90 deg/s: a second of slewing
+    server.send("test/tick", 3)
+    b.wait_for(lambda r: r[3] == GREEN * 3 + DARK, kind="pixels", what="3 of 4 green", since=mark)
+    done = b.wait_for(lambda r: r[2:] == [17, 1500], kind="servo_us", what="servo at 90", since=mark)
+    moves = [r for r in b.records()[mark:] if r[1] == "servo_us" and r[0] <= done[0]]
+    pulses = [r[3] for r in moves]
+    assert len(pulses) > 10 and pulses == sorted(pulses)
+    assert (done[0] - moves[0][0]) / 1000.0 >= 0.9
+    server.send("arm", "up")   # wrong type: logged, ignored
+    b.wait_console("arm: ignored value \"up\"")
+
+
+def test_sketch_protocol_silent_then_slow_server(board, tmp_path):
+    srv = RawServer(["silent", ("answer", 1.5, http_200(b"3", '"e1"')), "silent"])
+    try:
+        binary = build_sketch(tmp_path, server=srv.url, strip=dict(STRIP, key="k"), servo="", hold=5)
+        b = board(None, start=False)
+        b.start(binary=binary)
+        srv.wait_connections(2, timeout=20)
+        assert b.records("pixels")[-1][3] == DARK * 3 + RED   # never reached: status pixel
+        b.wait_for(lambda r: r[3] == GREEN * 3 + DARK, kind="pixels", timeout=10, what="3 lit")
+        srv.wait_connections(3, timeout=5)
+        first, second, third = srv.requests[:3]
+        assert first.startswith("GET /artcasts/k?wait=0 HTTP/1.1\r\n")
+        assert "Accept: application/json" in first and "Connection: close" in first
+        assert second.startswith("GET /artcasts/k?wait=0 HTTP/1.1\r\n")
+        assert third.startswith("GET /artcasts/k?wait=5 HTTP/1.1\r\n")
+        assert 'If-None-Match: "e1"' in third
+    finally:
+        srv.close()
+
+
+def test_sketch_server_restart_and_wifi_loss(server, board, tmp_path):
+    server.send("test/tick", 1)
+    server.send("arm", 100)
+    server.wait_for_datums(2)
+    binary = build_sketch(tmp_path, server=server.url, strip=STRIP, servo=SERVO)
+    b = board(None, start=False)
+    b.start(binary=binary)
+    b.wait_for(lambda r: r[3] == GREEN + DARK * 3, kind="pixels", what="1 lit")
+    b.wait_for(lambda r: r[2:] == [17, 2000], kind="servo_us", what="servo at 180")
+    time.sleep(0.5)    # inside held long-polls now
+    mark = b.mark()
+    server.stop()
+    # "hold" keeps the strip and lights the status pixel; "safe" releases the servo.
+    b.wait_for(lambda r: r[3] == GREEN + DARK * 2 + RED, kind="pixels", since=mark, what="status pixel")
+    b.wait_for(lambda r: r[2] == 17, kind="servo_detach", since=mark, what="servo released")
+    server.start()
+    server.send("test/tick", 4)
+    b.wait_for(lambda r: r[3] == GREEN * 4, kind="pixels", timeout=15, since=mark, what="4 lit")
+    mark = b.mark()
+    b.wifi(False)
+    b.wait_for(lambda r: r[3] == GREEN * 3 + RED, kind="pixels", since=mark, what="offline on wifi loss")
+    server.send("test/tick", 2)
+    time.sleep(0.3)
+    b.wifi(True)
+    b.wait_for(lambda r: r[3] == GREEN * 2 + DARK * 2, kind="pixels", timeout=15, since=mark,
+               what="2 lit after wifi returns")

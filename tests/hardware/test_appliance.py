@@ -280,3 +280,37 @@ def test_live_dry_run_is_read_only():
     report = json.loads(result.stdout)
     assert {s["status"] for s in report["steps"]} <= {"ok", "would change"}
     assert report["summary"].startswith("Dry run")
+
+
+@needs_root
+@pytest.mark.parametrize("hotspot", [False, True])
+def test_server_options_are_accepted_by_the_real_server(root, hotspot):
+    """The options written to /etc/default/artcast-server parse with the
+    server's own argument parser (the server is not started: it would bind
+    0.0.0.0)."""
+    import shlex
+    from artcast_server.cli import build_parser
+    args = ["--port", "8080"] + (["--hotspot", "Gallery", "password123"] if hotspot else [])
+    setup(root, *args)
+    env = read(root, "/etc/default/artcast-server")
+    line = [l for l in env.splitlines() if l.startswith("ARTCAST_SERVER_ARGS=")][0]
+    # systemd drops the quotes of EnvironmentFile values and splits an
+    # unbraced $ARTCAST_SERVER_ARGS at whitespace
+    value = shlex.split(line.split("=", 1)[1])
+    assert len(value) == 1
+    argv = value[0].split()
+    parsed = build_parser().parse_args(argv)
+    assert parsed.client_port == 8080 and parsed.host == "0.0.0.0"
+    assert parsed.multicast_interface == ("10.42.0.1" if hotspot else None)
+
+
+@needs_root
+def test_kinetic_command_is_accepted_by_the_real_client(root, tmp_path):
+    import shlex
+    from artcast_kinetic.cli import parse_args
+    setup(root, "--piece", piece_file(tmp_path))
+    unit = read(root, "/etc/systemd/system/artcast-kinetic.service")
+    exec_line = [l for l in unit.splitlines() if l.startswith("ExecStart=")][0]
+    argv = shlex.split(exec_line.split("=", 1)[1])
+    assert argv[0].endswith("/artcast-kinetic")
+    assert parse_args(argv[1:]).piece == "/etc/artcast/piece.json"

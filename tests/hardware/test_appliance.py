@@ -201,8 +201,12 @@ def test_pi5_neopixel_runs_unprivileged(root, tmp_path):
 
 
 @needs_root
-def test_units_pass_systemd_analyze_verify(root, tmp_path):
+@pytest.mark.parametrize("model, user", [("Raspberry Pi 4 Model B Rev 1.4", "root"),
+                                         ("Raspberry Pi 5 Model B Rev 1.0", "artcast")])
+def test_units_pass_systemd_analyze_verify(root, tmp_path, model, user):
+    write(root + "/proc/device-tree/model", model + "\0")
     setup(root, "--piece", piece_file(tmp_path), "--port", "80")
+    assert "User=%s" % user in read(root, "/etc/systemd/system/artcast-kinetic.service")
     # verify needs the stock targets and the commands the units start
     shutil.copytree("/usr/lib/systemd/system", os.path.join(root, "usr/lib/systemd/system"),
                     symlinks=True)

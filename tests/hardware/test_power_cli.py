@@ -208,3 +208,11 @@ def test_hardware_docstring_examples():
     for module in (piece_power, pinout, appliance_files, appliance_steps):
         failures, tried = doctest.testmod(module)
         assert tried >= 2 and failures == 0, module.__name__
+
+
+def test_artcast_power_through_the_artcast_command(capsys):
+    """`artcast power ...` (the lead's CLI) reaches this calculator."""
+    from artcast_client.cli import main as artcast_main
+    code = artcast_main(["power", "--pixels", "300", "--supply-amps", "10"])
+    assert code == 1
+    assert "Lower the brightness limit to 0.44" in capsys.readouterr().out

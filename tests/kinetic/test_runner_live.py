@@ -90,3 +90,28 @@ def test_server_restart_during_a_long_poll(server, live, clock):
     server.send("test/tick", 3)
     lr.wait_for(lambda: servo.state == 54.0, what="a value after the restart")
     assert strip.state == [(0, 255, 0)] * 3 + [(0, 0, 0)]
+
+
+def test_value_between_first_answer_and_long_poll_is_not_missed(server, clock, monkeypatch, live):
+    # Make the race certain: the datum reaches the server right after the
+    # first (wait=0 -> 204) answer and before the long-poll is sent.
+    from artcast_kinetic import follow as follow_module
+    real_exchange = follow_module.exchange
+    calls = []
+
+    async def exchange(host, port, request, timeout):
+        data = await real_exchange(host, port, request, timeout)
+        calls.append(request)
+        if len(calls) == 1:
+            assert data.startswith(b"HTTP/1.1 204") or data.startswith(b"HTTP/1.0 204"), data[:40]
+            server.send("door/bell", True)
+            server.wait_for_datums(1)
+        return data
+
+    monkeypatch.setattr(follow_module, "exchange", exchange)
+    backend = SimulatedBackend(clock=clock)
+    bell = {"key": "door/bell", "device": {"type": "pin", "pin": 17}, "mapping": {"type": "direct"}}
+    lr = live(piece_for(server, bell), backend, hold=20)
+    pin = backend.devices[0]
+    lr.wait_for(lambda: pin.state is True, timeout=5, what="the datum sent in the gap")
+    assert b"If-None-Match" in calls[1]

@@ -127,7 +127,8 @@ def test_first_run_sets_up_the_appliance(root, tmp_path):
     unit = read(root, "/etc/systemd/system/artcast-server.service")
     for line in ("User=artcast", "Restart=on-failure", "WantedBy=multi-user.target",
                  "ExecStart=/opt/artcast/venv/bin/artcast-server $ARTCAST_SERVER_ARGS",
-                 "EnvironmentFile=/etc/default/artcast-server", "NoNewPrivileges=yes"):
+                 "EnvironmentFile=/etc/default/artcast-server", "NoNewPrivileges=yes",
+                 "StartLimitIntervalSec=0"):
         assert line in unit.splitlines()
     env = read(root, "/etc/default/artcast-server")
     assert '--host 0.0.0.0 --client-port 8888 --multicast-interface 10.42.0.1"' in env

@@ -31,6 +31,7 @@ PACKAGES = ["python3-venv", "python3-pip", "avahi-daemon", "libnss-mdns"]
 HARDWARE_GROUPS = ["gpio", "i2c", "spi"]
 BOOT_CONFIGS = ["/boot/firmware/config.txt", "/boot/config.txt"]
 INSTALL_MARKER = files.PREFIX + "/installed-from"
+I2C_MODULES = "/etc/modules-load.d/artcast-i2c.conf"
 SOURCE_DIRS = ["clients", "server", "sources", "hardware/artcast_hardware"]
 
 
@@ -157,6 +158,11 @@ def build_plan(opts, target):
                                    why="%s; takes effect after a reboot"
                                    % ", ".join("%s=%s" % s for s in settings)))
             break
+    if ("i2c_arm", "on") in settings:
+        # /dev/i2c-1 only exists with the i2c-dev module loaded
+        modules = WriteFile(I2C_MODULES, "i2c-dev\n", why="load i2c-dev at boot for the PCA9685")
+        steps.append(modules)
+        steps.append(LiveCommand(["modprobe", "i2c-dev"], "load i2c-dev now", follows=[modules]))
 
     if opts.hotspot is not None:
         ssid, password = opts.hotspot

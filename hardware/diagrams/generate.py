@@ -105,7 +105,7 @@ def pi_neopixel(path):
     d = drawing()
     pi = board(d, "Raspberry Pi", (-1.0, 0.0), (3.4, 2.4),
                right=[pi_pin("neopixel"), ("GND", str(PI_POWER["GND"]))],
-               note="powered by its own USB-C supply;\nits 5V pins stay unconnected")
+               note="powered by its own USB supply;\nits 5V pins stay unconnected")
     y_bot = strip_with_power(d, pi.pin("GPIO18"), [pi.pin("GND")], "NeoPixel strip (WS2812B)",
                              "5 V supply\n(size: artcast power)", "fuse")
     text(d, (-8.5, y_bot - 1.2),
@@ -164,7 +164,7 @@ def pi_servo(path):
     d = drawing()
     pi = board(d, "Raspberry Pi", (-1.0, 0.0), (3.4, 2.4),
                right=[pi_pin("servo"), ("GND", str(PI_POWER["GND"]))],
-               note="powered by its own USB-C supply")
+               note="powered by its own USB supply")
     y_bot = servo_with_power(d, pi.pin("GPIO12"), [pi.pin("GND")], "Servo (SG90 / MG996R)", "")
     text(d, (-8.5, y_bot - 1.2),
          "Signal: Pi %s (hardware PWM0) -> 1 kΩ -> servo signal.   "

@@ -146,6 +146,7 @@ def test_first_run_sets_up_the_appliance(root, tmp_path):
     config = read(root, "/boot/firmware/config.txt").splitlines()
     assert "dtparam=audio=off" in config and "dtparam=audio=on" not in config
     assert "dtparam=i2c_arm=on" in config and "# pi config" in config
+    assert read(root, "/etc/modules-load.d/artcast-i2c.conf") == "i2c-dev\n"
 
     nm = os.path.join(root, "etc/NetworkManager/system-connections/artcast-hotspot.nmconnection")
     assert os.stat(nm).st_mode & 0o777 == 0o600               # holds the password
@@ -190,8 +191,9 @@ def test_a_changed_option_changes_only_what_it_touches(root, tmp_path):
 def test_kinetic_runs_unprivileged_when_it_can(root, tmp_path):
     setup(root, "--piece", piece_file(tmp_path, SERVO_ONLY))
     assert "User=artcast" in read(root, "/etc/systemd/system/artcast-kinetic.service")
-    # servos on GPIO only: no boot config change needed
+    # servos on GPIO only: no boot config change needed, no I2C
     assert "dtparam=audio=on" in read(root, "/boot/firmware/config.txt")
+    assert not os.path.exists(os.path.join(root, "etc/modules-load.d/artcast-i2c.conf"))
 
 
 @needs_root

@@ -32,6 +32,7 @@ MAX_HEAD = 16 * 1024         # bytes of request line + headers
 MAX_LINE = Request.max_readline
 MAX_BODY = 16 * 1024         # a GET has none; anything larger is refused (413)
 BACKLOG = 4096               # the kernel caps this at net.core.somaxconn
+LOG_DELAY = 0.1              # seconds an access-log line may wait to be written with others
 
 
 def open_listen_socket(host, port, backlog=BACKLOG):
@@ -74,13 +75,13 @@ def parse_head(app, head, body, peer):
         return None
     method, url, version = first.split()
     version = version.split("/", 1)[1]
-    headers = NoCaseDict()
+    fields = {}
     for line in lines[1:]:
         if len(line) > MAX_LINE:
             raise ValueError("header line too long")
         name, value = line.strip().split(":", 1)
-        headers[name] = value.strip()
-    return Request(app, peer, method, url, version, headers, body=body)
+        fields[name] = value.strip()
+    return Request(app, peer, method, url, version, NoCaseDict(fields), body=body)
 
 
 READING, PARKED_STATE, DONE = 0, 1, 2
@@ -265,15 +266,17 @@ class HTTPServer:
             self.log_later(conn.log, response.status_code, data)
 
     def log_later(self, log, status, data):
-        """Access-log after the current burst of writes, not between them."""
+        """Access-log in batches, LOG_DELAY s after the first of them: not between
+        a datum's writes, and one write for many requests. No timer when idle."""
         if not self.pending_log:
-            self.loop.call_soon(self._write_log)
+            self.loop.call_later(LOG_DELAY, self._write_log)
         self.pending_log.append((log, status, len(data) - data.find(b"\r\n\r\n") - 4))
 
     def _write_log(self):
         pending, self.pending_log = self.pending_log, []
-        for (peer, line, referer, agent), status, size in pending:
-            self.access_log.log(peer, line, {"Referer": referer, "User-Agent": agent}, status, size)
+        if not pending:
+            return
+        self.access_log.log_many([log + (status, size) for log, status, size in pending])
 
     async def shutdown(self, grace=1.5):
         """Stop accepting, answer held requests, give writes `grace` seconds."""
@@ -290,3 +293,5 @@ class HTTPServer:
             await asyncio.sleep(0.01)
         for conn in list(self.connections):
             conn.transport.abort()
+        if self.pending_log:
+            self._write_log()

@@ -40,10 +40,16 @@ class AccessLog:
         self.logger = make_logger("artcast.access", path, size, count, "%(message)s")
 
     def log(self, peer, request_line, headers, status, size):
+        self.log_many([(peer, request_line, headers.get("Referer", "-"), headers.get("User-Agent", "-"),
+                        status, size)])
+
+    def log_many(self, entries):
+        """Several requests as one write: (peer, request line, referer, agent, status, size) each.
+        After a datum a thousand answers go out at once; one record for all keeps that cheap."""
         stamp = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime())
-        self.logger.info('%s - - [%s] "%s" %d %s "%s" "%s"' % (
-            peer or "-", stamp, _quote(request_line), status, size if size else "-",
-            _quote(headers.get("Referer", "-")), _quote(headers.get("User-Agent", "-"))))
+        self.logger.info("\n".join('%s - - [%s] "%s" %d %s "%s" "%s"' % (
+            peer or "-", stamp, _quote(line), status, size if size else "-", _quote(referer), _quote(agent))
+            for peer, line, referer, agent, status, size in entries))
 
 
 class ErrorLog:

@@ -25,7 +25,7 @@ import subprocess
 
 from artcast_hardware import appliance_files as files
 from artcast_hardware.appliance_steps import (
-    EnableUnit, EnsureGroups, EnsureUser, LiveCommand, SetupError, WriteFile)
+    EnableUnit, EnsureGroups, EnsureUser, LiveCommand, SetupError, WriteFile, unit_inactive)
 
 PACKAGES = ["python3-venv", "python3-pip", "avahi-daemon", "libnss-mdns"]
 HARDWARE_GROUPS = ["gpio", "i2c", "spi"]
@@ -56,8 +56,11 @@ def source_id(source):
 def missing_packages(target):
     missing = []
     for name in PACKAGES:
-        result = subprocess.run(["dpkg-query", "-W", "-f=${Status}", name],
-                                capture_output=True, text=True)
+        try:
+            result = subprocess.run(["dpkg-query", "-W", "-f=${Status}", name],
+                                    capture_output=True, text=True)
+        except OSError:          # not a Debian system: apt-get will say so
+            return list(PACKAGES)
         if "install ok installed" not in result.stdout:
             missing.append(name)
     return missing
@@ -181,10 +184,12 @@ def build_plan(opts, target):
     steps.append(LiveCommand(["systemctl", "daemon-reload"], "reload systemd units",
                              follows=unit_files))
     steps.append(LiveCommand(["systemctl", "restart", "artcast-server.service"],
-                             "(re)start the server", follows=[install] + server_files))
+                             "(re)start the server", follows=[install] + server_files,
+                             check=unit_inactive("artcast-server.service")))
     if opts.piece_data is not None:
         steps.append(LiveCommand(["systemctl", "restart", "artcast-kinetic.service"],
-                                 "(re)start the kinetic piece", follows=[install] + kinetic_files))
+                                 "(re)start the kinetic piece", follows=[install] + kinetic_files,
+                                 check=unit_inactive("artcast-kinetic.service")))
     steps.append(LiveCommand(["systemctl", "restart", "avahi-daemon.service"],
                              "announce the new name on the network", follows=hostname_files))
     return steps

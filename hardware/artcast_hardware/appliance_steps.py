@@ -47,6 +47,17 @@ def _run(argv):
     return result.stdout
 
 
+def unit_inactive(unit):
+    """A check for LiveCommand: true when `unit` is not running."""
+    def check(target):
+        try:
+            target.run(["systemctl", "is-active", "--quiet", unit])
+        except SetupError:
+            return True
+        return False
+    return check
+
+
 class SetupError(RuntimeError):
     """A step could not be done; the message says which and why."""
 
@@ -165,9 +176,9 @@ class EnableUnit(Step):
 
 
 class LiveCommand(Step):
-    """A command for the running system only. `check` (a function of the
-    target) says whether it is needed; None means: needed when any step
-    it `follows` changed something."""
+    """A command for the running system only. Needed when any step it
+    `follows` changed something, or when `check` (a function of the
+    target, optional) says so."""
 
     live_only = True
 
@@ -179,9 +190,9 @@ class LiveCommand(Step):
         self.triggered = False
 
     def needed(self, target):
-        if self.check is not None:
-            return self.check(target)
-        return self.triggered
+        if self.triggered:
+            return True
+        return self.check is not None and bool(self.check(target))
 
     def apply(self, target):
         target.run(self.argv)

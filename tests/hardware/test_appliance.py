@@ -13,7 +13,7 @@ import pytest
 
 from artcast_hardware import appliance_cli
 from artcast_hardware.appliance import build_plan, execute
-from artcast_hardware.appliance_steps import Target
+from artcast_hardware.appliance_steps import SetupError, Target
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SETUP_SH = os.path.join(REPO, "hardware", "appliance", "setup.sh")
@@ -270,13 +270,26 @@ def test_restarts_follow_what_changed(root, tmp_path):
     assert ["systemctl", "enable", "artcast-server.service"] in ran
     assert any(a[:2] == ["/opt/artcast/venv/bin/pip", "install"] for a in ran)
 
-    # Second run: the files are in place and pip "ran" (its marker is written),
-    # so nothing restarts.
+    # Second run: the files are in place, pip "ran" (its marker is written)
+    # and the service is running (the recorder answers every probe with
+    # success), so nothing restarts.
     del ran[:]
     execute(build_plan(opts, target), target, dry_run=False)
+    assert ["systemctl", "is-active", "--quiet", "artcast-server.service"] in ran
     assert ["systemctl", "daemon-reload"] not in ran
     assert ["systemctl", "restart", "artcast-server.service"] not in ran
     assert not any(a[:2] == ["/opt/artcast/venv/bin/pip", "install"] for a in ran)
+
+    # A stopped server is started even when nothing changed.
+    def run_with_server_down(argv):
+        ran.append(argv)
+        if argv[:2] == ["systemctl", "is-active"]:
+            raise SetupError("inactive")
+    del ran[:]
+    target.run = run_with_server_down
+    execute(build_plan(opts, target), target, dry_run=False)
+    assert ["systemctl", "restart", "artcast-server.service"] in ran
+    assert ["systemctl", "daemon-reload"] not in ran
 
 
 def test_live_dry_run_is_read_only():

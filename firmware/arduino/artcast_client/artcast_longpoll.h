@@ -53,7 +53,11 @@ class LongPoll {
   int hold_;
   bool primed_;
   int status_;
+#if defined(__AVR__)
+  char etag_[40];
+#else
   char etag_[72];
+#endif
 };
 
 // Reconnect delays with jitter (artcast_core/backoff.py): base * 2^attempt,

@@ -5,7 +5,16 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+// Error texts: the field is always named; on an 8-bit AVR (2 KB of RAM,
+// string literals live in RAM) the explanation after it is left out.
+#if defined(__AVR__)
+#define ARTCAST_MSG(text) ""
+#else
+#define ARTCAST_MSG(text) text
+#endif
 
 namespace artcast {
 
@@ -110,19 +119,19 @@ struct Checker {
   }
 
   bool object(const Value& obj, const char* path) {
-    return obj.is(json::OBJECT) ? true : fail(path, "", "must be an object {...}");
+    return obj.is(json::OBJECT) ? true : fail(path, "", ARTCAST_MSG("must be an object {...}"));
   }
 
   bool integer(const Value& obj, const char* path, const char* name, long lo, long hi,
                bool required, int& out) {
     Value v;
-    if (!obj.member(name, v)) return required ? fail(path, name, "is required") : true;
+    if (!obj.member(name, v)) return required ? fail(path, name, ARTCAST_MSG("is required")) : true;
     double x;
     bool is_int;
-    if (!v.number(x, &is_int) || !is_int) return fail(path, name, "must be an integer");
+    if (!v.number(x, &is_int) || !is_int) return fail(path, name, ARTCAST_MSG("must be an integer"));
     if (x < lo || x > hi) {
       char msg[48];
-      snprintf(msg, sizeof msg, "must be between %ld and %ld", lo, hi);
+      snprintf(msg, sizeof msg, ARTCAST_MSG("must be between %ld and %ld"), lo, hi);
       return fail(path, name, msg);
     }
     out = (int)x;
@@ -132,12 +141,12 @@ struct Checker {
   bool number(const Value& obj, const char* path, const char* name, double lo, double hi,
               bool required, double& out) {
     Value v;
-    if (!obj.member(name, v)) return required ? fail(path, name, "is required") : true;
+    if (!obj.member(name, v)) return required ? fail(path, name, ARTCAST_MSG("is required")) : true;
     double x;
-    if (!v.number(x)) return fail(path, name, "must be a number");
+    if (!v.number(x)) return fail(path, name, ARTCAST_MSG("must be a number"));
     if (x < lo || x > hi) {
       char msg[48];
-      snprintf(msg, sizeof msg, "must be between %g and %g", lo, hi);
+      snprintf(msg, sizeof msg, ARTCAST_MSG("must be between %g and %g"), lo, hi);
       return fail(path, name, msg);
     }
     out = x;
@@ -147,21 +156,21 @@ struct Checker {
   bool boolean(const Value& obj, const char* path, const char* name, bool& out) {
     Value v;
     if (!obj.member(name, v)) return true;
-    return v.boolean(out) ? true : fail(path, name, "must be true or false");
+    return v.boolean(out) ? true : fail(path, name, ARTCAST_MSG("must be true or false"));
   }
 
   // get_pair: [low, high]
   bool pair(const Value& obj, const char* path, const char* name, double lo, double hi,
             bool required, bool distinct, bool rising, double out[2]) {
     Value v, a, b;
-    if (!obj.member(name, v)) return required ? fail(path, name, "is required") : true;
+    if (!obj.member(name, v)) return required ? fail(path, name, ARTCAST_MSG("is required")) : true;
     double x0, x1;
     if (v.length() != 2 || !v.item(0, a) || !v.item(1, b) || !a.number(x0) || !b.number(x1)) {
-      return fail(path, name, "must be a list of two numbers [low, high]");
+      return fail(path, name, ARTCAST_MSG("must be a list of two numbers [low, high]"));
     }
-    if (x0 < lo || x0 > hi || x1 < lo || x1 > hi) return fail(path, name, "is out of range");
-    if (distinct && x0 == x1) return fail(path, name, "the two ends must differ");
-    if (rising && x0 > x1) return fail(path, name, "must be [low, high] with low < high");
+    if (x0 < lo || x0 > hi || x1 < lo || x1 > hi) return fail(path, name, ARTCAST_MSG("is out of range"));
+    if (distinct && x0 == x1) return fail(path, name, ARTCAST_MSG("the two ends must differ"));
+    if (rising && x0 > x1) return fail(path, name, ARTCAST_MSG("must be [low, high] with low < high"));
     out[0] = x0;
     out[1] = x1;
     return true;
@@ -171,15 +180,15 @@ struct Checker {
     Value v;
     if (!obj.member(name, v)) return true;  // caller set the default
     return parse_colour(v, channels, out) ? true
-        : fail(path, name, channels == 4 ? "must be \"#rrggbb\", \"#rrggbbww\" or [r, g, b(, w)] of 0..255"
-                                         : "must be \"#rrggbb\" or [r, g, b] of integers 0..255");
+        : fail(path, name, channels == 4 ? ARTCAST_MSG("must be \"#rrggbb\", \"#rrggbbww\" or [r, g, b(, w)] of 0..255")
+                                         : ARTCAST_MSG("must be \"#rrggbb\" or [r, g, b] of integers 0..255"));
   }
 
   bool text(const Value& obj, const char* path, const char* name, bool required,
             char* out, size_t size) {
     Value v;
-    if (!obj.member(name, v)) return required ? fail(path, name, "is required") : true;
-    return v.string(out, size) ? true : fail(path, name, "must be a (short) string");
+    if (!obj.member(name, v)) return required ? fail(path, name, ARTCAST_MSG("is required")) : true;
+    return v.string(out, size) ? true : fail(path, name, ARTCAST_MSG("must be a (short) string"));
   }
 };
 
@@ -196,14 +205,14 @@ bool Output::configure(const char* text, char* error, size_t error_size) {
   configured_ = false;
   memset(&s_, 0, sizeof s_);
   Value out, dev, map, v;
-  if (!json::parse(text, out)) return ck.fail("output", "", "is not valid JSON");
+  if (!json::parse(text, out)) return ck.fail("output", "", ARTCAST_MSG("is not valid JSON"));
   if (!ck.object(out, "output")) return false;
   if (!ck.text(out, "", "key", true, s_.key, sizeof s_.key)) return false;
-  if (!s_.key[0]) return ck.fail("", "key", "must not be empty");
+  if (!s_.key[0]) return ck.fail("", "key", ARTCAST_MSG("must not be empty"));
   if (!ck.text(out, "", "field", false, s_.field, sizeof s_.field)) return false;
 
   // --- device (piece.check_device)
-  if (!out.member("device", dev)) return ck.fail("", "device", "is required");
+  if (!out.member("device", dev)) return ck.fail("", "device", ARTCAST_MSG("is required"));
   if (!ck.object(dev, "device")) return false;
   char type[12] = "";
   if (!ck.text(dev, "device", "type", true, type, sizeof type)) return false;
@@ -215,7 +224,7 @@ bool Output::configure(const char* text, char* error, size_t error_size) {
     if (!ck.text(dev, "device", "order", false, s_.order, sizeof s_.order)) return false;
     bool known = false;
     for (size_t i = 0; i < sizeof ORDERS / sizeof ORDERS[0]; i++) known = known || strcmp(ORDERS[i], s_.order) == 0;
-    if (!known) return ck.fail("device", "order", "must be one of RGB, GRB, ... RGBW, GRBW, ...");
+    if (!known) return ck.fail("device", "order", ARTCAST_MSG("must be one of RGB, GRB, ... RGBW, GRBW, ..."));
     s_.channels = (int)strlen(s_.order);
     s_.brightness = 1.0;
     if (!ck.number(dev, "device", "brightness", 0, 1, false, s_.brightness)) return false;
@@ -226,7 +235,7 @@ bool Output::configure(const char* text, char* error, size_t error_size) {
     s_.angle[0] = 0; s_.angle[1] = 180;
     if (!ck.number(dev, "device", "frequency", 40, 400, false, s_.frequency)) return false;
     if (!ck.pair(dev, "device", "pulse", 100, 3000, false, true, true, s_.pulse)) return false;
-    if (s_.pulse[1] >= 1000000.0 / s_.frequency) return ck.fail("device", "pulse", "does not fit in one period");
+    if (s_.pulse[1] >= 1000000.0 / s_.frequency) return ck.fail("device", "pulse", ARTCAST_MSG("does not fit in one period"));
     if (!ck.pair(dev, "device", "angle", -360, 360, false, true, true, s_.angle)) return false;
   } else if (strcmp(type, "pin") == 0) {
     s_.type = DEV_PIN;
@@ -238,12 +247,12 @@ bool Output::configure(const char* text, char* error, size_t error_size) {
     if (!ck.number(dev, "device", "frequency", 1, 100000, false, s_.frequency)) return false;
     if (!ck.pair(dev, "device", "duty", 0, 1, false, false, true, s_.duty)) return false;
   } else {
-    return ck.fail("device", "type", "must be one of \"neopixel\", \"servo\", \"pin\", \"pwm\"");
+    return ck.fail("device", "type", ARTCAST_MSG("must be one of \"neopixel\", \"servo\", \"pin\", \"pwm\""));
   }
   int ch = s_.type == DEV_NEOPIXEL ? s_.channels : 3;
 
   // --- mapping (piece_mapping.check_mapping)
-  if (!out.member("mapping", map)) return ck.fail("", "mapping", "is required");
+  if (!out.member("mapping", map)) return ck.fail("", "mapping", ARTCAST_MSG("is required"));
   if (!ck.object(map, "mapping")) return false;
   char mtype[12] = "";
   if (!ck.text(map, "mapping", "type", true, mtype, sizeof mtype)) return false;
@@ -253,9 +262,9 @@ bool Output::configure(const char* text, char* error, size_t error_size) {
   else if (strcmp(mtype, "gradient") == 0) { s_.mapping = MAP_GRADIENT; fits = "N"; }
   else if (strcmp(mtype, "bar") == 0) { s_.mapping = MAP_BAR; fits = "N"; }
   else if (strcmp(mtype, "direct") == 0) { s_.mapping = MAP_DIRECT; fits = "NSPW"; }
-  else return ck.fail("mapping", "type", "must be linear, threshold, gradient, bar or direct");
+  else return ck.fail("mapping", "type", ARTCAST_MSG("must be linear, threshold, gradient, bar or direct"));
   const char letter = "NSPW"[s_.type];
-  if (!strchr(fits, letter)) return ck.fail("mapping", "type", "does not fit this device");
+  if (!strchr(fits, letter)) return ck.fail("mapping", "type", ARTCAST_MSG("does not fit this device"));
   if (s_.mapping != MAP_DIRECT && map.member("modulo", v)) {
     s_.has_modulo = true;
     if (!ck.number(map, "mapping", "modulo", 1e-9, 1e300, true, s_.modulo)) return false;
@@ -295,18 +304,18 @@ bool Output::configure(const char* text, char* error, size_t error_size) {
     if (!ck.pair(map, "mapping", "from", -1e300, 1e300, true, true, false, s_.from)) return false;
     Value pal;
     bool has_palette = map.member("palette", pal);
-    if (s_.mapping == MAP_GRADIENT && !has_palette) return ck.fail("mapping", "palette", "is required");
+    if (s_.mapping == MAP_GRADIENT && !has_palette) return ck.fail("mapping", "palette", ARTCAST_MSG("is required"));
     if (has_palette) {
       int n = pal.length();
-      if (n < 1 || n > ARTCAST_MAX_PALETTE) return ck.fail("mapping", "palette", "must be a list of 1..16 colours");
+      if (n < 1 || n > ARTCAST_MAX_PALETTE) return ck.fail("mapping", "palette", ARTCAST_MSG("must be a list of 1..16 colours"));
       for (int i = 0; i < n; i++) {
         Value c;
-        if (!pal.item(i, c) || !parse_colour(c, ch, s_.palette[i])) return ck.fail("mapping", "palette", "has a bad colour");
+        if (!pal.item(i, c) || !parse_colour(c, ch, s_.palette[i])) return ck.fail("mapping", "palette", ARTCAST_MSG("has a bad colour"));
       }
       s_.palette_len = n;
     }
     if (s_.mapping == MAP_BAR) {
-      if (has_palette && map.member("colour", v)) return ck.fail("mapping", "palette", "give either colour or palette");
+      if (has_palette && map.member("colour", v)) return ck.fail("mapping", "palette", ARTCAST_MSG("give either colour or palette"));
       fill(s_.colour, 255, 3);
       fill(s_.background, 0, 3);
       if (!ck.colour(map, "mapping", "colour", ch, s_.colour)) return false;
@@ -334,7 +343,7 @@ bool Output::configure(const char* text, char* error, size_t error_size) {
       if (!ck.text(disc, "on_disconnect", "action", false, action, sizeof action)) return false;
       Value sp;
       if (disc.member("status_pixel", sp)) {
-        if (s_.type != DEV_NEOPIXEL) return ck.fail("on_disconnect", "status_pixel", "only a neopixel output has pixels");
+        if (s_.type != DEV_NEOPIXEL) return ck.fail("on_disconnect", "status_pixel", ARTCAST_MSG("only a neopixel output has pixels"));
         fill(s_.status_colour, 0, 4);
         s_.status_colour.c[0] = 255;
         double x;
@@ -346,11 +355,11 @@ bool Output::configure(const char* text, char* error, size_t error_size) {
           if (!ck.integer(sp, "on_disconnect.status_pixel", "index", 0, s_.count - 1, true, s_.status_index)) return false;
           if (!ck.colour(sp, "on_disconnect.status_pixel", "colour", ch, s_.status_colour)) return false;
         }
-        if (s_.status_index < 0 || s_.status_index >= s_.count) return ck.fail("on_disconnect.status_pixel", "index", "is not a pixel of the strip");
+        if (s_.status_index < 0 || s_.status_index >= s_.count) return ck.fail("on_disconnect.status_pixel", "index", ARTCAST_MSG("is not a pixel of the strip"));
       }
     }
     if (strcmp(action, "safe") == 0) s_.safe = true;
-    else if (strcmp(action, "hold") != 0) return ck.fail("on_disconnect", "action", "must be \"hold\" or \"safe\"");
+    else if (strcmp(action, "hold") != 0) return ck.fail("on_disconnect", "action", ARTCAST_MSG("must be \"hold\" or \"safe\""));
   }
 
   configured_ = true;

@@ -31,7 +31,7 @@
 
 #ifndef ARTCAST_MAX_PIXELS
 #if defined(__AVR__)
-#define ARTCAST_MAX_PIXELS 16
+#define ARTCAST_MAX_PIXELS 8
 #else
 #define ARTCAST_MAX_PIXELS 300
 #endif
@@ -49,14 +49,20 @@
 // back after an "on_disconnect": "safe" (the server answers 204 then).
 #ifndef ARTCAST_MAX_VALUE
 #if defined(__AVR__)
-#define ARTCAST_MAX_VALUE 48
+#define ARTCAST_MAX_VALUE 24
 #else
 #define ARTCAST_MAX_VALUE 512
 #endif
 #endif
 
+// 2 KB of RAM on an AVR (Uno) forces tiny limits there.
+#if defined(__AVR__)
+#define ARTCAST_MAX_KEY 24
+#define ARTCAST_MAX_FIELD 16
+#else
 #define ARTCAST_MAX_KEY 64
 #define ARTCAST_MAX_FIELD 48
+#endif
 
 namespace artcast {
 

@@ -78,7 +78,11 @@ def number(value):
         return 0
     if not is_number(value):
         raise MappingError("value %s is not a number" % _show(value))
-    if value != value or value in (float("inf"), float("-inf")):
+    try:
+        as_float = float(value)
+    except OverflowError:   # a JSON integer with hundreds of digits
+        raise MappingError("value is too large")
+    if as_float != as_float or as_float in (float("inf"), float("-inf")):
         raise MappingError("value is not a finite number")
     return value
 

@@ -83,6 +83,9 @@ class PieceRunner:
             except MappingError as e:
                 self.errors[i] = str(e)
                 log.warning("outputs[%d] (%s): ignored value %s: %s", i, key, _short(value), e)
+            except Exception as e:   # a bug must not stop the other outputs
+                self.errors[i] = "%s: %s" % (type(e).__name__, e)
+                log.exception("outputs[%d] (%s): value %s failed", i, key, _short(value))
         self.frame()
         self._poke()
         self._notify()      # the value shown changed even if no device did

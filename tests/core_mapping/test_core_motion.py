@@ -81,3 +81,17 @@ def test_duty_units():
     assert servo_duty(servo, None) == 0.0
     assert pwm_duty({"duty": [0.1, 0.9]}, 0.5) == 0.5
     assert pwm_duty({"duty": [0.1, 0.9]}, 0) == 0.0
+
+
+def test_unusable_numbers_are_mapping_errors():
+    from artcast_core.mapping import map_value
+    servo = {"type": "servo", "angle": [0, 180]}
+    linear = {"type": "linear", "from": [0, 10], "to": [0, 180]}
+    for value in (10 ** 400, float("nan"), float("inf"), "5", None, [5], {"v": 5}):
+        try:
+            map_value(linear, servo, value)
+        except MappingError:
+            pass
+        else:
+            raise AssertionError("accepted %r" % (value,))
+    assert map_value(linear, servo, True) == 18.0

@@ -38,6 +38,7 @@ class AccessLog:
 
     def __init__(self, path=None, size=10 * 1024 * 1024, count=100):
         self.logger = make_logger("artcast.access", path, size, count, "%(message)s")
+        self.chunk = max(1, size // 4)      # bytes per record: rotation stays near `size`
 
     def log(self, peer, request_line, headers, status, size):
         self.log_many([(peer, request_line, headers.get("Referer", "-"), headers.get("User-Agent", "-"),
@@ -47,9 +48,17 @@ class AccessLog:
         """Several requests as one write: (peer, request line, referer, agent, status, size) each.
         After a datum a thousand answers go out at once; one record for all keeps that cheap."""
         stamp = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime())
-        self.logger.info("\n".join('%s - - [%s] "%s" %d %s "%s" "%s"' % (
-            peer or "-", stamp, _quote(line), status, size if size else "-", _quote(referer), _quote(agent))
-            for peer, line, referer, agent, status, size in entries))
+        record, length = [], 0
+        for peer, line, referer, agent, status, size in entries:
+            text = '%s - - [%s] "%s" %d %s "%s" "%s"' % (
+                peer or "-", stamp, _quote(line), status, size if size else "-", _quote(referer), _quote(agent))
+            if record and length + len(text) > self.chunk:
+                self.logger.info("\n".join(record))
+                record, length = [], 0
+            record.append(text)
+            length += len(text) + 1
+        if record:
+            self.logger.info("\n".join(record))
 
 
 class ErrorLog:

@@ -46,3 +46,20 @@ def test_compiled_firmware_memory(server, board, tmp_path):
     heap = [s[1] for s in samples]
     print("compiled firmware heap after gc (64-bit unix port): %s bytes" % heap)
     assert heap[-1] - heap[0] < 256
+
+
+def test_example_config_passes_the_boards_checker():
+    # deploy.py runs the board's own checker before copying a config.
+    deploy.check_config(os.path.join(deploy.HERE, "config.example.json"))
+
+
+def test_deploy_refuses_a_config_the_board_would_refuse(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(wifi_config("http://artcast.local:8888", [
+        {"key": "k", "device": {"type": "servo", "pin": 17}, "mapping": {"type": "bar", "from": [0, 1]}}])))
+    try:
+        deploy.check_config(str(bad))
+    except SystemExit as e:
+        assert "outputs[0].mapping.type" in str(e)
+    else:
+        raise AssertionError("a wrong config was accepted")

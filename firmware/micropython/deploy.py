@@ -131,6 +131,28 @@ def _mpremote(port, *args, check=True):
     return proc.returncode
 
 
+MAKE_DIRS = ("import os\n"
+             "for d in ('artcast_fw', 'artcast_core', 'microdot'):\n"
+             "    try:\n"
+             "        os.mkdir(d)\n"
+             "    except OSError:\n"
+             "        pass\n")
+
+
+def copy_commands(out, config=None):
+    """The mpremote command chain that copies a build (and a config)."""
+    args = ["exec", MAKE_DIRS]
+    for folder in ("artcast_fw", "artcast_core", "microdot"):
+        names = sorted(os.listdir(os.path.join(out, folder)))
+        # Several sources and a destination ending in "/": copied into it.
+        args += ["+", "cp"] + [os.path.join(out, folder, n) for n in names] + [":%s/" % folder]
+    for name in SOURCE_ONLY:
+        args += ["+", "cp", os.path.join(out, name), ":" + name]
+    if config:
+        args += ["+", "cp", os.path.abspath(config), ":config.json"]
+    return args + ["+", "rm", ":maintenance", "+", "reset"]
+
+
 def install(port, out, config=None):
     """Copy a build (and config.json) to the board on `port`, then restart it.
 
@@ -139,18 +161,7 @@ def install(port, out, config=None):
     """
     _mpremote(port, "exec", "open('maintenance','w').close()", "+", "reset")
     time.sleep(3)  # the board restarts and stays in the REPL
-    args = ["cp", "-r"] + [d for d in ("artcast_fw", "artcast_core", "microdot")
-                           if os.path.isdir(os.path.join(out, d))] + [":"]
-    args += ["+", "cp"] + list(SOURCE_ONLY) + [":"]
-    if config:
-        args += ["+", "cp", os.path.abspath(config), ":config.json"]
-    args += ["+", "rm", ":maintenance", "+", "reset"]
-    cwd = os.getcwd()
-    os.chdir(out)
-    try:
-        _mpremote(port, *args)
-    finally:
-        os.chdir(cwd)
+    _mpremote(port, *copy_commands(out, config))
 
 
 def flash_micropython(image, port, chip):

@@ -63,3 +63,20 @@ def test_deploy_refuses_a_config_the_board_would_refuse(tmp_path):
         assert "outputs[0].mapping.type" in str(e)
     else:
         raise AssertionError("a wrong config was accepted")
+
+
+def test_install_copies_every_built_file(tmp_path):
+    # No board here: check the mpremote chain covers the whole build.
+    out = str(tmp_path / "build")
+    written = deploy.build(out)
+    args = deploy.copy_commands(out, config="my.json")
+    copied = set()
+    for i, arg in enumerate(args):
+        if arg.startswith(out):
+            rel = os.path.relpath(arg, out)
+            dest = next(a for a in args[i:] if a.startswith(":"))
+            assert dest in (":" + rel, ":%s/" % os.path.dirname(rel)), (rel, dest)
+            copied.add(rel)
+    assert copied == set(written)
+    assert args[-4:] == ["rm", ":maintenance", "+", "reset"]
+    assert ":config.json" in args

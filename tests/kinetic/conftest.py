@@ -1,5 +1,5 @@
 """Fixtures for the kinetic client tests: hardware fakes at the innermost
-boundary (fakes.py) and a piece runner on a background event loop.
+boundary (kinetic_fakes.py) and a piece runner on a background event loop.
 
 BLINKA_OS_AGNOSTIC lets Blinka's `board` and Adafruit's `neopixel` import
 on a PC; RPI_LGPIO_REVISION makes rpi-lgpio's RPi.GPIO believe it runs on a
@@ -20,7 +20,7 @@ import pytest  # noqa: E402
 from artcast_core.backoff import Backoff  # noqa: E402
 from artcast_kinetic.backends.clock import ManualClock  # noqa: E402
 from artcast_kinetic.runner import PieceRunner  # noqa: E402
-from fakes import LgpioChip, Pca9685Bus, PixelWire  # noqa: E402
+from kinetic_fakes import LgpioChip, Pca9685Bus, PixelWire  # noqa: E402
 
 
 @pytest.fixture

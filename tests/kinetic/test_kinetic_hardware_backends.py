@@ -1,6 +1,6 @@
 """The hardware backend through the real libraries, against a real server:
 Adafruit neopixel + pixelbuf, rpi-lgpio's RPi.GPIO, servokit + PCA9685.
-Only the innermost calls are fakes (fakes.py); the assertions are on what
+Only the innermost calls are fakes (kinetic_fakes.py); the assertions are on what
 reached them: pixel bytes, PWM duty cycles, pin levels, I2C registers."""
 
 import os

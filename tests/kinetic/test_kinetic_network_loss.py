@@ -7,7 +7,7 @@ import pytest
 import artcast_core.longpoll
 from artcast_core.piece import check_piece
 from artcast_kinetic.backends.simulate import SimulatedBackend
-from proxy import SilentableProxy
+from kinetic_proxy import SilentableProxy
 
 
 @pytest.fixture

@@ -56,6 +56,11 @@ def rows(results):
             lost = " (%d of %d waves lost)" % (f["lost"], f["waves"]) if f["lost"] else ""
             return f["p99"], "%s / %s%s" % (ms(f["p50"]), ms(f["p99"]), lost)
         row("fan-out to %s clients: p50 / p99 ms until the last has it" % format(n, ","), fan, ours=True, base=True)
+
+        def rewait(r, key=key):
+            f = r[key]
+            return f["rewait_p99"], "%s / %s" % (ms(f["rewait_p50"]), ms(f["rewait_p99"]))
+        row("… then all %s re-polled and held again: p50 / p99 ms" % format(n, ","), rewait, ours=True, base=True)
     cpu_key = "fanout_%d" % max([n for n in plan["clients"] if n <= 1000] or plan["clients"])
     row("server CPU per delivery incl. re-request, fan-out (µs)",
         lambda r: (r[cpu_key]["cpu_per_delivery"], "%.0f" % (r[cpu_key]["cpu_per_delivery"] * 1e6)),

@@ -242,5 +242,11 @@ def pin_level(device, on):
 def apply_brightness(colours, factor):
     """Target colours times the strip's brightness limit -> pixel tuples."""
     if factor >= 1:
-        return [tuple(c) for c in colours]
-    return [tuple(to_byte(ch * factor) for ch in c) for c in colours]
+        return list(colours)
+    out = []
+    prev_in = prev_out = None
+    for c in colours:
+        if c is not prev_in:   # runs of one colour object are scaled once
+            prev_in, prev_out = c, tuple(to_byte(ch * factor) for ch in c)
+        out.append(prev_out)
+    return out

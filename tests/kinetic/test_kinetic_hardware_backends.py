@@ -154,3 +154,29 @@ def test_pi_pin_checks():
     assert pi_pin_problems(piece) == [
         "outputs[0].device.pin: a NeoPixel strip on a Pi needs GPIO 10, 12, 18 or 21 (got 17)",
         "outputs[1].device.pin: GPIO 40 does not exist on a Raspberry Pi header (BCM 0-27)"]
+
+
+def test_room_sensors_example_on_the_real_libraries(server, clock, pixel_wire, gpio_chip, live):
+    # The shipped example, unchanged but for the server: a relay, a PWM lamp
+    # with a fade, and a strip coloured by a field of an object value.
+    from artcast_core.piece import load_piece
+    with open(os.path.join(REPO, "clients", "examples", "room-sensors.json")) as f:
+        piece = load_piece(f.read())
+    lr = live(piece, HardwareBackend(clock=clock), server=server.url)
+    lr.wait_for(lambda: all(lr.runner.online.values()), what="three keys online")
+    server.send("room-1/button", True)
+    server.send("room-1/motion", True)
+    server.send("weather/now", {"temp": 12.5, "wind": 4})
+    lr.wait_for(lambda: len(lr.runner.values) == 3)
+    assert gpio_chip.levels[27] == 0                          # relay board is active low: on
+    lr.advance(1.0)                                           # lamp: half of a 2 s fade to level 1
+    _, _, _, freq, duty = gpio_chip.of("pwm", 13)[-1]
+    assert freq == 1000.0 and abs(duty - 55.0) < 1e-9         # 10 % + 90 % * 0.5
+    lr.advance(2.0)                                           # strip: 3 s fade done
+    # 12.5 C is half way along the palette: between #00ffff and #ffff00 -> (128, 255, 128),
+    # at brightness 0.5 -> (64, 128, 64), sent G R B
+    assert pixel_wire.writes[-1][1:] == (18, bytes([128, 64, 64] * 30))
+    server.send("weather/now", {"wind": 4})                   # no "temp": ignored, strip holds
+    lr.wait_for(lambda: 2 in lr.runner.errors)
+    assert lr.runner.errors[2] == "value has no field temp"
+    assert pixel_wire.writes[-1][2] == bytes([128, 64, 64] * 30)

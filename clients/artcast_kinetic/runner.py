@@ -55,6 +55,11 @@ class PieceRunner:
             for out in self.outputs:
                 device = self.backend.open(out.spec)
                 log.info("%s -> %s", out.key, self.backend.describe(out.spec))
+                asked = out.device.get("brightness")
+                if asked is not None and out.brightness < asked:
+                    log.warning("%s: the %s A supply in \"power\" caps this strip's brightness at %.2f "
+                                "(the piece asks for %.2f)", out.key, self.piece["power"]["supply_amps"],
+                                out.brightness, asked)
                 self.devices.append(device)
         except Exception:
             self.backend.close()

@@ -115,3 +115,13 @@ def test_value_between_first_answer_and_long_poll_is_not_missed(server, clock, m
     pin = backend.devices[0]
     lr.wait_for(lambda: pin.state is True, timeout=5, what="the datum sent in the gap")
     assert b"If-None-Match" in calls[1]
+
+
+def test_power_cap_is_applied_and_logged(server, clock, caplog, live):
+    strip = {"key": "k/strip", "device": {"type": "neopixel", "pin": 18, "count": 10}, "mapping": {"type": "direct"}}
+    backend = SimulatedBackend(clock=clock)
+    with caplog.at_level(logging.INFO, logger="artcast.kinetic"):
+        lr = live(piece_for(server, strip, power={"supply_amps": 0.5}), backend)
+    assert "the 0.5 A supply in \"power\" caps this strip's brightness at 0.67 (the piece asks for 1.00)" in caplog.text
+    server.send("k/strip", "#ffffff")
+    lr.wait_for(lambda: backend.devices[0].state == [(171, 171, 171)] * 10)

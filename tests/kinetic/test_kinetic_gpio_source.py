@@ -63,7 +63,7 @@ def test_button_press_reaches_the_server(server, gpio_chip):
 
     running = [True]
     thread = threading.Thread(target=follow_pin, args=(pin.read, send, lambda: running[0]),
-                              kwargs={"debounce": 0.03, "every": 0.4, "poll": 0.002}, daemon=True)
+                              kwargs={"debounce": 0.15, "every": 0.4, "poll": 0.002}, daemon=True)
     thread.start()
     try:
         def value():
@@ -76,7 +76,7 @@ def test_button_press_reaches_the_server(server, gpio_chip):
         assert value() is False
         for level in (0, 1, 0, 1, 0):               # a bouncing contact, then held down
             gpio_chip.set_input(17, level)
-            time.sleep(0.004)
+            time.sleep(0.002)
         deadline = time.monotonic() + 5
         while value() is not True and time.monotonic() < deadline:
             time.sleep(0.01)

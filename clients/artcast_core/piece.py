@@ -85,6 +85,7 @@ def check_outputs(outputs, path="outputs"):
         raise PieceError(path, "has %d outputs (at most %d)" % (len(outputs), MAX_OUTPUTS))
     result = []
     used = {}
+    boards = {}
     for i in range(len(outputs)):
         where = "%s[%d]" % (path, i)
         out = check_output(outputs[i], where)
@@ -93,6 +94,13 @@ def check_outputs(outputs, path="outputs"):
             field = "device.pin" if owner[0] == "gpio" else "device.pca9685.channel"
             raise PieceError(sub(where, field), "%s is already used by %s" % (_owner_text(owner), used[owner]))
         used[owner] = where
+        board = out["device"].get("pca9685")
+        if board is not None:
+            # One PCA9685 makes one PWM frequency for all 16 channels.
+            first = boards.setdefault(board["address"], (out["device"]["frequency"], where))
+            if first[0] != out["device"]["frequency"]:
+                raise PieceError(sub(where, "device.frequency"), "%s Hz differs from %s Hz of %s on the same "
+                                 "PCA9685 board (one frequency per board)" % (out["device"]["frequency"], first[0], first[1]))
         result.append(out)
     return result
 

@@ -38,6 +38,8 @@ def parse_args(argv):
     p.add_argument("--web-port", type=int, default=None,
                    help="port of the live web page on 127.0.0.1 (default 8765 with --simulate, "
                         "off otherwise; 0 picks a free port)")
+    p.add_argument("--check", action="store_true",
+                   help="only check the piece file and say what it would drive, then exit")
     p.add_argument("--no-web", action="store_true", help="no live web page")
     p.add_argument("--no-view", action="store_true", help="no terminal view")
     p.add_argument("--fps", type=float, default=FPS, help="frames per second while fading/slewing (%d)" % FPS)
@@ -48,6 +50,28 @@ def parse_args(argv):
 def fail(code, message):
     sys.stderr.write("artcast-kinetic: %s\n" % message)
     return code
+
+
+def check(path, piece):
+    """--check: the piece is valid; print what each output would drive."""
+    from artcast_core.output import power_caps
+    from artcast_kinetic.backends.simulate import SimulatedBackend
+    caps = power_caps(piece)
+    lines = ["%s: OK, %d output%s, server %s" % (path, len(piece["outputs"]),
+                                                  "" if len(piece["outputs"]) == 1 else "s", piece["server"])]
+    describe = SimulatedBackend().describe
+    for i, out in enumerate(piece["outputs"]):
+        text = "  outputs[%d]: %s <- %s%s (%s)" % (i, describe(out).replace("simulated ", ""), out["key"],
+                                                  "." + ".".join(out["field"]) if out["field"] else "",
+                                                  out["mapping"]["type"])
+        dev = out["device"]
+        if dev["type"] == "neopixel" and caps[i] < dev["brightness"]:
+            text += ", brightness capped at %.2f by the power supply" % caps[i]
+        lines.append(text)
+    for problem in pi_pin_problems(piece):
+        lines.append("  on a Raspberry Pi: " + problem)
+    sys.stdout.write("\n".join(lines) + "\n")
+    return 0
 
 
 def load(path):
@@ -108,6 +132,8 @@ def main(argv=None):
             parse_url(args.server)
         except ValueError as e:
             return fail(2, "--server: %s" % e)
+    if args.check:
+        return check(args.piece, piece)
     explicit = "simulate" if args.simulate else args.backend
     try:
         name, reason = choose_backend(piece, explicit)

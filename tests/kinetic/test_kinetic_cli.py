@@ -80,6 +80,17 @@ def test_pi_pin_rules_checked_on_hardware(tmp_path):
         "%s: outputs[0].device.pin: a NeoPixel strip on a Pi needs GPIO 10, 12, 18 or 21 (got 17)" % path)
 
 
+def test_check_describes_the_piece():
+    result = kinetic("--check", EXAMPLE)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "%s: OK, 2 outputs, server http://127.0.0.1:8888" % EXAMPLE,
+        "  outputs[0]: neopixel on GPIO 18 <- test/tick (bar)",
+        "  outputs[1]: servo on GPIO 12 <- test/tick (linear)"]
+    room = os.path.join(REPO, "clients", "examples", "room-sensors.json")
+    assert "  outputs[2]: neopixel on GPIO 18 <- weather/now.temp (gradient)" in kinetic("--check", room).stdout
+
+
 class Running:
     """artcast-kinetic in the background, its stdout and stderr collected live."""
 

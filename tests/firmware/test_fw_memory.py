@@ -6,7 +6,11 @@ import threading
 
 from conftest import HERE, wifi_config
 
-POLLS = 3000
+POLLS = 4000
+# The first polls fill the fade buffers (a strip mid-fade holds start,
+# current and target pixel lists of distinct tuples): the heap settles
+# within a few hundred polls, so the comparison starts after this many.
+WARM_UP = 1000
 
 
 def test_memory_flat_over_thousands_of_polls(server, board):
@@ -20,8 +24,8 @@ def test_memory_flat_over_thousands_of_polls(server, board):
     b.start(script=os.path.join(HERE, "memory_driver.py"), args=[str(POLLS)])
     stop = threading.Event()
 
-    def feed():  # new values keep arriving (bounded: at most 1000 sends)
-        for i in range(1000):
+    def feed():  # new values keep arriving (bounded: at most 2000 sends)
+        for i in range(2000):
             if stop.wait(0.01):
                 return
             server.send("test/tick", i % 31)
@@ -34,11 +38,22 @@ def test_memory_flat_over_thousands_of_polls(server, board):
         t.join()
     result = json.loads(b.console().strip().splitlines()[-1])
     samples = result["samples"]
-    assert len(samples) == 4 and samples[-1][0] >= POLLS
+    assert len(samples) >= POLLS // 50 - 1 and samples[-1][0] >= POLLS
     assert result["failures"] == 0
     # Pixels really changed throughout (values, not just 204s).
     assert len(set(r[3] for r in b.records("pixels"))) > 10
-    heap = [s[1] for s in samples]
-    growth = heap[-1] - heap[0]
-    print("heap after gc at polls %s: %s bytes" % ([s[0] for s in samples], heap))
-    assert growth < 256, "heap grew %d bytes over %d polls: %s" % (growth, POLLS, samples)
+    assert_flat(samples, POLLS, WARM_UP)
+
+
+def assert_flat(samples, polls, warm_up):
+    """No growth: the heap's low-water mark (after a full collection) in the
+    last fifth of the run equals the one just after warm-up. Whether a fade
+    is in progress at a sample moves single samples by a couple of KB; a
+    leak of even one byte per poll would lift the late window by ~3 KB."""
+    heap = [s[1] for s in samples if s[0] > warm_up]
+    window = max(3, len(heap) // 5)
+    early = min(heap[:window])
+    late = min(heap[-window:])
+    print("heap after gc, polls %d..%d: low %d -> %d bytes, range %d..%d"
+          % (warm_up, polls, early, late, min(heap), max(heap)))
+    assert late - early < 512, "heap low-water mark grew %d bytes: %s" % (late - early, samples)

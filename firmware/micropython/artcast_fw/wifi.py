@@ -104,10 +104,11 @@ def start_access_point(essid, password):
     sta.active(False)
     ap = network.WLAN(network.AP_IF)
     ap.active(True)
+    # Newer firmware also names these WLAN.SEC_*; the old names remain.
     if password and len(password) >= 8:
-        ap.config(essid=essid, password=password, authmode=network.AUTH_WPA2_PSK)
+        ap.config(essid=essid, password=password, authmode=getattr(network, "AUTH_WPA2_PSK", 3))
     else:
-        ap.config(essid=essid, authmode=network.AUTH_OPEN)
+        ap.config(essid=essid, authmode=getattr(network, "AUTH_OPEN", 0))
     return ap.ifconfig()[0]
 
 

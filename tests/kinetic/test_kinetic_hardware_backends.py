@@ -180,3 +180,17 @@ def test_room_sensors_example_on_the_real_libraries(server, clock, pixel_wire, g
     lr.wait_for(lambda: 2 in lr.runner.errors)
     assert lr.runner.errors[2] == "value has no field temp"
     assert pixel_wire.writes[-1][2] == bytes([128, 64, 64] * 30)
+
+
+def test_strip_pins_are_blinkas_pi_pins():
+    # On a real Pi, board.D18 is the strip's pin object; check board_pin()
+    # against Blinka's own Raspberry Pi 4 board definition (needs `gpiod`).
+    code = ("import board\n"
+            "from artcast_kinetic.backends.blinka_strip import board_pin\n"
+            "print([board_pin(n) is getattr(board, 'D%d' % n) for n in (10, 12, 18, 21)], board_pin(18).id)\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BLINKA")}
+    env.update(BLINKA_FORCECHIP="BCM2XXX", BLINKA_FORCEBOARD="RASPBERRY_PI_4B")
+    env["PYTHONPATH"] = os.pathsep.join([os.path.join(REPO, "clients"), env.get("PYTHONPATH", "")])
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr[-1500:]
+    assert out.stdout.strip() == "[True, True, True, True] 18"

@@ -20,6 +20,11 @@ from artcast_core.errors import WireError
 from artcast_core.http import build_get, parse_response
 from artcast_core.keys import key_problem
 
+# The tag a client sends while it has no datum yet. It names no datum, so
+# once the key has a value the server answers at once: a datum that arrives
+# between the first 204 and the next request is not missed (PROTOCOL.md).
+NO_DATUM = '"none"'
+
 # Ask the server to hold each request this long (seconds). Below the
 # server's --poll-timeout default (25) and far below proxy idle limits.
 DEFAULT_HOLD = 20
@@ -68,6 +73,8 @@ class LongPoll:
         """
         if status == 204:
             self.primed = True
+            if self.etag is None:
+                self.etag = NO_DATUM
             return False, None
         if status != 200:
             raise WireError("http-%d" % status, "server answered %d for %s: %s"

@@ -25,13 +25,6 @@ log = logging.getLogger("artcast.kinetic")
 
 MAX_RESPONSE = 1 << 20   # a datum is at most 8 KiB; anything huge is not ours
 
-# An entity tag no datum ever has. While a key has no value yet, it is sent
-# in If-None-Match so that a datum arriving between the first answer (204)
-# and the next request is answered at once instead of missed: without any
-# If-None-Match the server waits for the *next* datum (PROTOCOL.md).
-NO_DATUM_ETAG = '"artcast-no-datum"'
-
-
 def _complete(data):
     """True once `data` holds a whole response (by Content-Length)."""
     end = data.find(b"\r\n\r\n")
@@ -95,8 +88,6 @@ async def follow(url, key, on_value, on_link, hold=DEFAULT_HOLD, backoff=None, s
             data = await exchange(host, port, poll.request(host, port), poll.socket_timeout())
             status, headers, body = parse_response(data)
             changed, value = poll.handle(status, headers, body)
-            if poll.etag is None:
-                poll.etag = NO_DATUM_ETAG
         except (OSError, asyncio.TimeoutError, WireError) as e:
             reason = _reason(e)
             poll.reset()

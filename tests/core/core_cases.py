@@ -129,7 +129,8 @@ def test_longpoll_sequence():
     assert poll.socket_timeout() == 10
     assert poll.handle(204, {}, b"") == (False, None)
     second = poll.request("h", 80)
-    assert b"?wait=20 " in second and b"If-None-Match" not in second and poll.socket_timeout() == 30
+    # no datum yet: a tag naming none, so a datum that arrived meanwhile is answered at once
+    assert b"?wait=20 " in second and b'If-None-Match: "none"' in second and poll.socket_timeout() == 30
     assert poll.handle(200, {"etag": '"e1"'}, b'{"a": 1}') == (True, {"a": 1})
     assert b'If-None-Match: "e1"' in poll.request("h", 80)
     raises("http-503", poll.handle, 503, {}, b"busy")

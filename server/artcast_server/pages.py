@@ -73,7 +73,8 @@ async function follow() {
   let etag = null, primed = false, delay = 500;
   for (;;) {
     let url = location.pathname + '?format=json&wait=' + (primed ? HOLD : 0);
-    if (etag) url += '&after=' + encodeURIComponent(etag);
+    // "none" names no datum: one that arrived since our last answer comes at once
+    url += '&after=' + encodeURIComponent(etag || (primed ? 'none' : ''));
     try {
       const r = await fetch(url, {cache: 'no-store'});
       if (r.status === 200) {

@@ -49,6 +49,8 @@ class Deadlines:
         bucket = self.buckets.get(item.tick)
         if bucket is not None and bucket.pop(item, 0) is None and not bucket:
             del self.buckets[item.tick]
+            if not self.buckets:
+                self.close()            # nobody waits: no timer, the loop may sleep
         item.tick = None
 
     def _arm(self, tick):

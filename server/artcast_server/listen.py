@@ -19,6 +19,7 @@ built-in server does not let us set, and the hot path of a long-poll server:
 """
 
 import asyncio
+import gc
 import socket
 
 from microdot.microdot import NoCaseDict, Request
@@ -208,6 +209,7 @@ class HTTPServer:
     async def start(self, sock):
         self.loop = asyncio.get_running_loop()
         self.server = await self.loop.create_server(lambda: Connection(self), sock=sock, backlog=BACKLOG)
+        gc.freeze()     # start-up objects are permanent: full collections need not scan them mid-fan-out
 
     def datum_bytes(self, datum, media, head):
         """The whole response for `datum`, built once per format and method."""

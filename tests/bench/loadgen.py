@@ -309,16 +309,17 @@ async def memory(target, n, key="bench/mem", rss_idle=None):
     rss_idle = rss_idle or rss_bytes(pid)
     crowd = Crowd(target, n, (key,))
     crowd.start()
-    ok = await all_waiting(crowd, n, 30.0 + n / 200.0)
+    ok = await all_waiting(crowd, n, 20.0 + n / 500.0)
     await asyncio.sleep(0.3)
     loaded = rss_bytes(pid)
+    held = target.waiting(key)
     crowd.arm(1)
     target.publish(key, 1)
     released = await until(lambda: len(crowd.times) >= n, 10.0)
     crowd.stop()
     await asyncio.sleep(0.2)
-    return {"clients": n, "all_waiting": ok, "released": released, "rss_idle": rss_idle,
-            "rss_loaded": loaded, "per_client": (loaded - rss_idle) / float(n)}
+    return {"clients": n, "all_waiting": ok, "held": held, "released": released, "rss_idle": rss_idle,
+            "rss_loaded": loaded, "per_client": (loaded - rss_idle) / float(max(1, min(n, held)))}
 
 
 async def sustained(target, n, seconds, interval=0.01, key="bench/sus"):

@@ -65,8 +65,11 @@ def rows(results):
     row("server CPU per delivery incl. re-request, fan-out (µs)",
         lambda r: (r[cpu_key]["cpu_per_delivery"], "%.0f" % (r[cpu_key]["cpu_per_delivery"] * 1e6)),
         ours=True, base=True)
-    row("RSS per waiting client, %s waiting (KB)" % format(plan["memory"], ","),
-        lambda r: (r["memory"]["per_client"], "%.1f" % (r["memory"]["per_client"] / 1024.0)), ours=True, base=True)
+    def memory(r):
+        m = r["memory"]
+        short = "" if m["all_waiting"] else " (only %s held)" % format(m["held"], ",")
+        return m["per_client"], "%.1f%s" % (m["per_client"] / 1024.0, short)
+    row("RSS per waiting client, %s waiting (KB)" % format(plan["memory"], ","), memory, ours=True, base=True)
     row("RSS idle (MB)", lambda r: (r["rss_idle"], "%.1f" % (r["rss_idle"] / 1048576.0)), ours=True, base=True)
     n, secs = plan["sustained"]
     row("sustained: %s clients, datum every 10 ms: deliveries/s" % format(n, ","),

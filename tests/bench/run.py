@@ -89,8 +89,6 @@ async def measure(plan, names):
         for target in made:
             r = results["targets"][target.name]
             r["idle_switches_per_min"] = idle[target.name]
-            log("%s: memory with %d waiting" % (target.name, plan["memory"]))
-            r["memory"] = await loadgen.memory(target, plan["memory"], rss_idle=r["rss_idle"])
             for n in plan["clients"]:
                 log("%s: fan-out to %d clients, %d waves" % (target.name, n, plan["waves"]))
                 r["fanout_%d" % n] = await loadgen.fanout(target, n, plan["waves"])
@@ -101,6 +99,12 @@ async def measure(plan, names):
                 clients, keys, rate, seconds = plan["udp"]
                 log("%s: %d datums/s over %d keys, %d clients" % (target.name, rate, keys, clients))
                 r["udp"] = await loadgen.udp_loss(target, clients, keys, rate, seconds)
+            target.stop()
+            # memory last, on a fresh process: nothing earlier inflates (or pre-warms) its RSS
+            target.start()
+            await asyncio.sleep(0.3)
+            log("%s: memory with %d waiting (fresh process)" % (target.name, plan["memory"]))
+            r["memory"] = await loadgen.memory(target, plan["memory"])
             target.stop()
         if shutil.which("nginx") or os.path.exists("/usr/sbin/nginx"):
             n, seconds = plan["ceiling"]

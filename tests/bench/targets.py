@@ -220,6 +220,7 @@ class Nginx(Target):
         load = "load_module %s;" % self.module if self.module else ""
         conf = conf.replace("@LOAD_NCHAN@", load if self.template == "nginx.conf" else "")
         conf = conf.replace("@PREFIX@", self.prefix).replace("@PORT@", str(self.port))
+        os.makedirs(self.prefix, exist_ok=True)
         path = os.path.join(self.prefix, "nginx.conf")
         with open(path, "w") as f:
             f.write(conf)

@@ -75,6 +75,7 @@ class Board:
         env["ARTCAST_RECORD"] = self.record_path
         env["STUB_WIFI_DOWN"] = self.wifi_down_path
         env["STUB_INPUTS"] = inputs
+        env["STUB_INPUT_FILE"] = os.path.join(self.dir, "inputs")
         if binary is not None:
             cmd = [binary]  # a host build of the Arduino sketch
         elif code is not None:
@@ -138,6 +139,11 @@ class Board:
                 os.remove(self.wifi_down_path)
         else:
             open(self.wifi_down_path, "w").close()
+
+    def press(self, levels):
+        """Set input levels while running, e.g. press("0=0") holds GPIO0 low."""
+        with open(os.path.join(self.dir, "inputs"), "w") as f:
+            f.write(levels)
 
     def wait_exit(self, timeout=10.0):
         try:

@@ -85,6 +85,20 @@ def test_button_held_at_boot_opens_setup(server, board):
     assert saved["wifi"]["password"] == "sculpture" and saved["outputs"][0]["key"] == "b"
 
 
+def test_button_pressed_just_after_reset_opens_setup(server, board):
+    # GPIO0 held *during* reset would start the ROM's flashing mode, so the
+    # button is pressed after the firmware has started.
+    cfg = wifi_config(server.url, [{"key": "a", "device": {"type": "pin", "pin": 5},
+                                    "mapping": {"type": "direct"}}], setup_button=0)
+    port = free_port()
+    b = board(cfg, start=False)
+    b.start(code=MAIN % port)
+    time.sleep(0.6)
+    b.press("0=0")
+    b.wait_for(lambda r: True, kind="ap", what="setup access point")
+    assert not b.records("wifi_connect")
+
+
 def test_button_not_held_runs_normally(server, board):
     cfg = wifi_config(server.url, [{"key": "a", "device": {"type": "pin", "pin": 5},
                                     "mapping": {"type": "direct"}}], setup_button=0)

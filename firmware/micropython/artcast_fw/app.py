@@ -11,8 +11,8 @@
 #   app.main()              # what main.py runs on the board
 #
 # Start-up: config.json missing or wrong, "setup": true, or the setup button
-# (GPIO0, the BOOT button on most dev boards) held at power-on -> setup page
-# on a Wi-Fi access point; otherwise normal mode.
+# (GPIO0, the BOOT button on most dev boards) held in the first two seconds
+# after a reset -> setup page on a Wi-Fi access point; otherwise normal mode.
 
 import gc
 import select
@@ -95,20 +95,35 @@ class App:
         self.outputs.close()
 
 
+# GPIO0 is also the ESP32's strapping pin: held *while* the chip resets, it
+# starts the ROM's flashing mode instead of MicroPython. So the button is
+# read after boot: press RESET, then press and hold BOOT within this window.
+BUTTON_WINDOW_MS = 2000
+BUTTON_HOLD_MS = 500
+
+
 def setup_requested(cfg):
-    """True when the config asks for setup or the button is held at boot."""
+    """True when the config asks for setup or the button is held at start."""
     if cfg.get("setup"):
         return True
     pin = cfg.get("setup_button", 0)
     if pin is None:
         return False
     button = machine.Pin(pin, machine.Pin.IN, machine.Pin.PULL_UP)
-    # Held (low) for the whole half second, not a bounce.
-    for _ in range(10):
-        if button.value():
-            return False
-        time.sleep_ms(50)
-    return True
+    start = time.ticks_ms()
+    held_since = None
+    while True:
+        now = time.ticks_ms()
+        if button.value() == 0:
+            if held_since is None:
+                held_since = now
+            elif time.ticks_diff(now, held_since) >= BUTTON_HOLD_MS:
+                return True   # held long enough: not a bounce
+        else:
+            held_since = None
+            if time.ticks_diff(now, start) >= BUTTON_WINDOW_MS:
+                return False
+        time.sleep_ms(20)
 
 
 def _maintenance():

@@ -10,7 +10,9 @@
 #   ["wdt_feed", longest gap between feeds since the last such record, ms]
 #   ["reset"]                    machine.reset() (then the process exits 77)
 # Input levels come from $STUB_INPUTS, e.g. "0=0" holds GPIO0 low
-# (the setup button); unlisted inputs read 1 (pulled up).
+# (the setup button), or, read at every call, from the file named by
+# $STUB_INPUT_FILE (same "pin=level,..." text) so a test can press a button
+# while the firmware runs; unlisted inputs read 1 (pulled up).
 
 import os
 import sys
@@ -18,11 +20,27 @@ import time
 
 from _record import record
 
-_inputs = {}
-for _item in (os.getenv("STUB_INPUTS") or "").split(","):
-    if "=" in _item:
-        _k, _v = _item.split("=")
-        _inputs[int(_k)] = int(_v)
+def _parse_levels(text, into):
+    for item in text.split(","):
+        if "=" in item:
+            k, v = item.split("=")
+            into[int(k)] = int(v)
+    return into
+
+
+_inputs = _parse_levels(os.getenv("STUB_INPUTS") or "", {})
+_input_file = os.getenv("STUB_INPUT_FILE")
+
+
+def _input_level(pin):
+    levels = _inputs
+    if _input_file:
+        try:
+            with open(_input_file) as f:
+                levels = _parse_levels(f.read(), dict(_inputs))
+        except OSError:
+            pass
+    return levels.get(pin, 1)
 
 
 class Pin:
@@ -50,7 +68,7 @@ class Pin:
     def value(self, v=None):
         if v is None:
             if self.mode == Pin.IN:
-                return _inputs.get(self.id, 1)
+                return _input_level(self.id)
             return self.level
         self.level = 1 if v else 0
         record("pin", self.id, self.level)

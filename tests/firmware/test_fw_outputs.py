@@ -83,3 +83,29 @@ def test_pin_threshold_and_pwm_level(server, board):
     assert b.records("pwm")[-1][2:] == [19, int(0.6 * 65535 + 0.5)]
     server.send("speed", 10)
     b.wait_for(lambda r: r[2:] == [19, 65535], kind="pwm", what="full duty")
+
+
+def test_ctrl_c_parks_every_output(server, board):
+    import signal
+    outputs = [
+        {"key": "c", "device": {"type": "neopixel", "pin": 16, "count": 2},
+         "mapping": {"type": "direct"}},
+        {"key": "a", "device": {"type": "servo", "pin": 17},
+         "mapping": {"type": "threshold", "above": 0, "on": 90, "off": 0}},
+        {"key": "a", "device": {"type": "pin", "pin": 18, "active_low": True},
+         "mapping": {"type": "threshold", "above": 0}},
+    ]
+    server.send("c", [1, 2, 3])
+    server.send("a", 1)
+    server.wait_for_datums(2)
+    b = board(wifi_config(server.url, outputs))
+    b.wait_for(lambda r: r[3] == "020103" * 2, kind="pixels", what="strip lit")
+    b.wait_for(lambda r: r[2] == 17 and r[3] > 0, kind="pwm", what="servo driven")
+    b.wait_for(lambda r: r[2:] == [18, 0], kind="pin", what="relay on")
+    mark = b.mark()
+    b.proc.send_signal(signal.SIGINT)   # Ctrl-C on the USB console
+    b.wait_exit()
+    parked = [r[1:] for r in b.records()[mark:] if r[1] != "wdt_feed"]
+    assert ["pixels", 16, "000000" * 2] in parked
+    assert ["pwm", 17, 0] in parked and ["pwm_deinit", 17] in parked
+    assert ["pin", 18, 1] in parked   # active-low relay: off is high

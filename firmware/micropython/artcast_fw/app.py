@@ -90,9 +90,16 @@ class App:
             self.step()
 
     def close(self):
+        """Drop the connections and park every output."""
         for p in self.pollers:
             p.close()
         self.outputs.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
 
 # GPIO0 is also the ESP32's strapping pin: held *while* the chip resets, it

@@ -108,3 +108,9 @@ class Outputs:
         for out, device in self.items:
             write(device, out.device, out.park())
             device.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

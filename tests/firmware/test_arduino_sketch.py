@@ -91,3 +91,20 @@ def test_sketch_server_restart_and_wifi_loss(server, board, tmp_path):
     b.wifi(True)
     b.wait_for(lambda r: r[3] == GREEN * 2 + DARK * 2, kind="pixels", timeout=15, since=mark,
                what="2 lit after wifi returns")
+
+
+def test_sketch_text_format(server, board, tmp_path):
+    # ?format=text: bare numbers and strings, read without any JSON from the server.
+    strip = {"key": "c", "device": {"type": "neopixel", "pin": 16, "count": 2, "order": "RGB"},
+             "mapping": {"type": "direct"}}
+    servo = {"key": "n", "device": {"type": "servo", "pin": 17}, "mapping": {"type": "direct"}}
+    server.send("c", "#102030")
+    server.send("n", 45)
+    server.wait_for_datums(2)
+    binary = build_sketch(tmp_path, server=server.url, strip=strip, servo=servo, format_text=1)
+    b = board(None, start=False)
+    b.start(binary=binary)
+    b.wait_for(lambda r: r[3] == "102030" * 2, kind="pixels", what="colour from a bare string")
+    b.wait_for(lambda r: r[2:] == [17, 1250], kind="servo_us", what="45 degrees from a bare number")
+    server.send("c", [[1, 2, 3], "#040506"])   # not a number or string: JSON text, read as such
+    b.wait_for(lambda r: r[3] == "010203040506", kind="pixels", what="a list of colours")

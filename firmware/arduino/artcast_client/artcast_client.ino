@@ -175,6 +175,15 @@ static void finish(Follower& f) {
   f.next_at = millis();
   set_online(f, key, true);
   if (r == 1) {
+#if ARTCAST_FORMAT_TEXT
+    // Bare text -> JSON text for Output::accept.
+    static char as_json[ARTCAST_MAX_RESPONSE + 3];
+    if (!artcast::text_as_json(value, as_json, sizeof as_json)) {
+      Serial.printf("artcast: %s: value too long\n", key);
+      return;
+    }
+    value = as_json;
+#endif
     for (int i = 0; i < 2; i++) {
       Output* out = outputs_for(key, i);
       if (out && !out->accept(value)) Serial.printf("artcast: %s: ignored value %s\n", key, value);
@@ -281,9 +290,9 @@ void setup() {
     write_strip();  // dark
   }
   // One long-poll per distinct key.
-  if (have_strip) followers[follower_count++].poll = LongPoll(strip_out.key(), ARTCAST_HOLD, prefix);
+  if (have_strip) followers[follower_count++].poll = LongPoll(strip_out.key(), ARTCAST_HOLD, prefix, ARTCAST_FORMAT_TEXT);
   if (have_servo && !(have_strip && strcmp(strip_out.key(), servo_out.key()) == 0)) {
-    followers[follower_count++].poll = LongPoll(servo_out.key(), ARTCAST_HOLD, prefix);
+    followers[follower_count++].poll = LongPoll(servo_out.key(), ARTCAST_HOLD, prefix, ARTCAST_FORMAT_TEXT);
   }
   randomSeed(micros());
   WiFi.mode(WIFI_STA);

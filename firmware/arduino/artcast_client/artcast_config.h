@@ -68,6 +68,12 @@
 #ifndef ARTCAST_HOLD
 #define ARTCAST_HOLD 20
 #endif
+// 1: ask for ?format=text (bare values, no JSON needed by the server's
+// answer for numbers and plain strings); 0: JSON (exact: tells the string
+// "12" from the number 12, as the shared mapping rules require).
+#ifndef ARTCAST_FORMAT_TEXT
+#define ARTCAST_FORMAT_TEXT 0
+#endif
 // Largest answer read (bytes); bigger ones are refused.
 #ifndef ARTCAST_MAX_RESPONSE
 #define ARTCAST_MAX_RESPONSE 1024

@@ -2,6 +2,8 @@
 
 #include "artcast_longpoll.h"
 
+#include "artcast_json.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,8 +11,8 @@
 
 namespace artcast {
 
-LongPoll::LongPoll(const char* key, int hold, const char* prefix)
-    : key_(key), prefix_(prefix), hold_(hold), primed_(false), status_(0) {
+LongPoll::LongPoll(const char* key, int hold, const char* prefix, bool text)
+    : key_(key), prefix_(prefix), hold_(hold), text_(text), primed_(false), status_(0) {
   etag_[0] = '\0';
 }
 
@@ -23,11 +25,12 @@ void LongPoll::set_key(const char* key) {
 int LongPoll::request(char* buf, size_t size, const char* host, int port) const {
   int wait = primed_ ? hold_ : 0;
   int n = snprintf(buf, size,
-                   "GET %s/artcasts/%s?wait=%d HTTP/1.1\r\n"
+                   "GET %s/artcasts/%s?wait=%d%s HTTP/1.1\r\n"
                    "Host: %s:%d\r\n"
                    "Connection: close\r\n"
-                   "Accept: application/json\r\n",
-                   prefix_, key_, wait, host, port);
+                   "Accept: %s\r\n",
+                   prefix_, key_, wait, text_ ? "&format=text" : "", host, port,
+                   text_ ? "text/plain" : "application/json");
   if (n < 0 || (size_t)n >= size) return -1;
   if (etag_[0]) {
     int m = snprintf(buf + n, size - n, "If-None-Match: %s\r\n", etag_);
@@ -96,6 +99,37 @@ int LongPoll::handle(char* answer, size_t length, const char** value) {
   strcpy(etag_, new_etag);
   *value = body;
   return 1;
+}
+
+bool text_as_json(const char* text, char* out, size_t size) {
+  json::Value v;
+  size_t n = strlen(text);
+  if (json::parse(text, v)) {
+    if (n >= size) return false;
+    memcpy(out, text, n + 1);
+    return true;
+  }
+  size_t j = 0;
+  if (size < 3) return false;
+  out[j++] = '"';
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)text[i];
+    const char* esc = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\n' ? "\\n" : c == '\r' ? "\\r"
+                      : c == '\t' ? "\\t" : 0;
+    if (esc) {
+      if (j + 3 >= size) return false;
+      out[j++] = esc[0];
+      out[j++] = esc[1];
+    } else if (c < 0x20) {
+      continue;  // other control characters: dropped
+    } else {
+      if (j + 2 >= size) return false;
+      out[j++] = (char)c;
+    }
+  }
+  out[j++] = '"';
+  out[j] = '\0';
+  return true;
 }
 
 bool parse_url(const char* url, char* host, size_t host_size, int& port, char* prefix, size_t prefix_size) {

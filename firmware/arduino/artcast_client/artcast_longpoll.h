@@ -32,7 +32,10 @@ const int SOCKET_MARGIN = 10;
 
 class LongPoll {
  public:
-  explicit LongPoll(const char* key = "", int hold = DEFAULT_HOLD, const char* prefix = "");
+  // text = true asks for ?format=text (bare numbers and strings; see
+  // text_as_json below) instead of JSON.
+  explicit LongPoll(const char* key = "", int hold = DEFAULT_HOLD, const char* prefix = "",
+                    bool text = false);
   void set_key(const char* key);
   // The GET request into buf; returns its length, or -1 if buf is too small.
   int request(char* buf, size_t size, const char* host, int port) const;
@@ -51,6 +54,7 @@ class LongPoll {
   const char* key_;
   const char* prefix_;
   int hold_;
+  bool text_;
   bool primed_;
   int status_;
 #if defined(__AVR__)
@@ -80,6 +84,13 @@ class Backoff {
   unsigned long base_, cap_;
   int attempt_;
 };
+
+// A ?format=text value as JSON text for Output::accept: numbers, true,
+// false, null, lists and objects are already JSON; anything else is a bare
+// string and gets quoted. (Text cannot tell the string "12" from the
+// number 12: both become 12. Use the default JSON format when that
+// matters.) false if it does not fit in `size`.
+bool text_as_json(const char* text, char* out, size_t size);
 
 // "http://host:port/prefix" -> parts. false if it is not such a URL.
 bool parse_url(const char* url, char* host, size_t host_size, int& port, char* prefix, size_t prefix_size);

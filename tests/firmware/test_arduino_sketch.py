@@ -16,6 +16,14 @@ SERVO = {"key": "arm", "device": {"type": "servo", "pin": 17},
 GREEN, RED, DARK = "ff0000", "00ff00", "000000"   # GRB on the wire
 
 
+def assert_loop_watchdog_ok(b):
+    """The ESP32 core's loop watchdog is on and no loop() came near it."""
+    assert b.records("loop_wdt"), "enableLoopWDT() was not called"
+    longest = max(r[2] for r in b.records("loop_max"))
+    assert longest < 4000, "a loop() took %d ms" % longest
+    assert not b.records("wdt_expired")
+
+
 def test_sketch_follows_strip_and_servo(server, board, tmp_path):
     server.send("test/tick", 2)
     server.send("arm", 0)
@@ -61,6 +69,7 @@ def test_sketch_protocol_silent_then_slow_server(board, tmp_path):
         assert second.startswith("GET /artcasts/k?wait=0 HTTP/1.1\r\n")
         assert third.startswith("GET /artcasts/k?wait=5 HTTP/1.1\r\n")
         assert 'If-None-Match: "e1"' in third
+        assert_loop_watchdog_ok(b)
     finally:
         srv.close()
 
@@ -91,6 +100,7 @@ def test_sketch_server_restart_and_wifi_loss(server, board, tmp_path):
     b.wifi(True)
     b.wait_for(lambda r: r[3] == GREEN * 2 + DARK * 2, kind="pixels", timeout=15, since=mark,
                what="2 lit after wifi returns")
+    assert_loop_watchdog_ok(b)
 
 
 def test_sketch_text_format(server, board, tmp_path):

@@ -93,6 +93,11 @@ static Output* outputs_for(const char* key, int i) {
 
 // ------------------------------------------------------------ server
 
+// The only blocking calls in loop(): each well inside the ESP32 core's 5 s
+// loop watchdog, and at most one of them per loop().
+static const int CONNECT_TIMEOUT_MS = 2000;
+static const uint32_t LOOKUP_TIMEOUT_MS = 1500;
+
 static char host[64];
 static char prefix[64];
 static int port = 80;
@@ -107,7 +112,7 @@ static bool resolve_server() {
     char name[64];
     memcpy(name, host, n - 6);
     name[n - 6] = '\0';
-    server_ip = MDNS.queryHost(name, 2000);
+    server_ip = MDNS.queryHost(name, LOOKUP_TIMEOUT_MS);
     have_ip = server_ip != IPAddress(0, 0, 0, 0);
   } else {
     have_ip = WiFi.hostByName(host, server_ip) == 1;
@@ -191,33 +196,36 @@ static void finish(Follower& f) {
   }
 }
 
-static void step(Follower& f, unsigned long now) {
+// Returns true when it spent time blocking (a lookup or a connect): loop()
+// then leaves the other followers for the next turn, so no loop() comes
+// near the loop watchdog's 5 s.
+static bool step(Follower& f, unsigned long now) {
   if (!f.active) {
-    if ((long)(now - f.next_at) < 0) return;
+    if ((long)(now - f.next_at) < 0) return false;
     if (!resolve_server()) {
       fail(f, "no address");
-      return;
+      return true;
     }
-    if (!f.client.connect(server_ip, port, 3000)) {
+    if (!f.client.connect(server_ip, port, CONNECT_TIMEOUT_MS)) {
       fail(f, "cannot connect");
-      return;
+      return true;
     }
     char request[320];
     int n = f.poll.request(request, sizeof request, host, port);
     if (n < 0 || f.client.write((const uint8_t*)request, n) != (size_t)n) {
       fail(f, "send failed");
-      return;
+      return true;
     }
     f.active = true;
     f.length = 0;
     f.deadline = millis() + f.poll.socket_timeout_ms();
-    return;
+    return true;
   }
   // Reading: take what has arrived, never wait for more.
   while (f.client.available()) {
     if (f.length >= ARTCAST_MAX_RESPONSE) {
       fail(f, "answer too big");
-      return;
+      return false;
     }
     int n = f.client.read((uint8_t*)f.answer + f.length, ARTCAST_MAX_RESPONSE - f.length);
     if (n <= 0) break;
@@ -228,6 +236,7 @@ static void step(Follower& f, unsigned long now) {
   } else if ((long)(now - f.deadline) >= 0) {
     fail(f, "no answer in time");
   }
+  return false;
 }
 
 // ------------------------------------------------------------ Wi-Fi
@@ -295,6 +304,10 @@ void setup() {
     followers[follower_count++].poll = LongPoll(servo_out.key(), ARTCAST_HOLD, prefix, ARTCAST_FORMAT_TEXT);
   }
   randomSeed(micros());
+#ifdef ARDUINO_ARCH_ESP32
+  // The core resets this watchdog after every loop(); a hang restarts the board.
+  enableLoopWDT();
+#endif
   WiFi.mode(WIFI_STA);
   WiFi.setHostname(ARTCAST_HOSTNAME);
   WiFi.begin(ARTCAST_WIFI_SSID, ARTCAST_WIFI_PASSWORD);
@@ -304,7 +317,9 @@ void setup() {
 void loop() {
   unsigned long now = millis();
   if (check_wifi(now)) {
-    for (int i = 0; i < follower_count; i++) step(followers[i], now);
+    for (int i = 0; i < follower_count; i++) {
+      if (step(followers[i], now)) break;
+    }
   }
   now = millis();
   if (now - last_frame >= ARTCAST_FRAME_MS) {

@@ -7,6 +7,7 @@
 //   ["pin", pin, level]  ["pixels", pin, "hex wire bytes"]
 //   ["servo_attach", pin, min_us, max_us, hz]  ["servo_us", pin, us]
 //   ["servo_detach", pin]  ["wifi_begin", ssid]  ["restart"]
+//   ["loop_wdt", timeout_ms]  ["loop_max", longest loop() so far, ms]
 
 #ifndef ARTCAST_SHIM_ARDUINO_H
 #define ARTCAST_SHIM_ARDUINO_H
@@ -16,6 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+// This stand-in imitates the ESP32 Arduino core.
+#define ARDUINO_ARCH_ESP32 1
 
 #define HIGH 1
 #define LOW 0
@@ -36,6 +40,12 @@ int digitalRead(uint8_t pin);
 long random(long max);
 long random(long min, long max);
 void randomSeed(unsigned long seed);
+
+// The loop-task watchdog of the ESP32 core: after enableLoopWDT() the core
+// resets it after every loop(); a loop() longer than its 5 s timeout would
+// reset the board. The shim records the longest loop() as ["loop_max", ms].
+void enableLoopWDT();
+void feedLoopWDT();
 
 // Recording (shim only).
 void shim_record(const char* kind, const char* fmt, ...);

@@ -314,11 +314,33 @@ void Servo::writeMicroseconds(int us) {
 
 // ------------------------------------------------------------ main
 
+static bool loop_wdt = false;
+
+void enableLoopWDT() {
+  loop_wdt = true;
+  shim_record("loop_wdt", "5000");
+}
+
+void feedLoopWDT() {}
+
 void setup();
 void loop();
 
 int main() {
   setvbuf(stdout, 0, _IOLBF, 0);
   setup();
-  for (;;) loop();
+  unsigned long longest = 0;
+  for (;;) {
+    unsigned long start = millis();
+    loop();
+    unsigned long took = millis() - start;
+    if (loop_wdt && took > longest) {
+      longest = took;
+      shim_record("loop_max", "%lu", took);
+      if (took > 5000) {
+        shim_record("wdt_expired", "%lu", took);  // the core would reset here
+        exit(78);
+      }
+    }
+  }
 }

@@ -79,6 +79,11 @@ class Outputs:
                 except MappingError as e:
                     self.rejected += 1
                     print("artcast: %s: ignored value: %s" % (key, e))
+                except Exception as e:  # noqa: B902
+                    # Never let one odd value crash the board: after the
+                    # restart wait=0 would fetch the same value again.
+                    self.rejected += 1
+                    print("artcast: %s: value not handled: %r" % (key, e))
 
     def on_online(self, key, online):
         for out, _ in self.items:

@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 
-from conftest import HERE
+from fwboard import HERE
 from support.micropython import REPO
 
 SKETCH = os.path.join(REPO, "firmware", "arduino", "artcast_client")

@@ -1,34 +1,23 @@
 """Fixtures for the ESP32 firmware tests: the firmware's own modules run
 under the real MicroPython unix port, with recording stand-ins for the
-board-only modules (tests/firmware/stubs), against the real server.
-
-`board` starts a firmware process in a temporary "flash" folder (its
-config.json, its record file) and reads back what reached the stand-ins:
+board-only modules (tests/firmware/stubs), against the real server; the
+Arduino sketch runs as a host build (arduino_build.py).
 
     def test_x(server, board):
-        b = board({"wifi": ..., "server": server.url, "outputs": [...]})
+        b = board(wifi_config(server.url, [...outputs...]))
         server.send("test/tick", 3)
-        b.wait_for(lambda r: r[1] == "pixels")
+        b.wait_for(lambda r: r[3] == "...", kind="pixels")
 """
 
-import json
 import os
 import shutil
-import subprocess
 import sys
-import time
 
 import pytest
 
-from support.micropython import REPO, micropython_command
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-STUBS = os.path.join(HERE, "stubs")
-FIRMWARE = os.path.join(REPO, "firmware", "micropython")
-CLIENTS = os.path.join(REPO, "clients")
-sys.path.insert(0, FIRMWARE)
-
-import deploy  # noqa: E402  (firmware/micropython/deploy.py: the file lists)
+from fwboard import CLIENTS, FIRMWARE, STUBS, Board, deploy  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -40,127 +29,6 @@ def microdot_dir(tmp_path_factory):
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(src, str(target))
     return str(out)
-
-
-def wifi_config(server_url, outputs, **extra):
-    cfg = {"wifi": {"ssid": "gallery", "password": "sculpture"}, "server": server_url,
-           "outputs": outputs, "setup_button": None}
-    cfg.update(extra)
-    return cfg
-
-
-class Board:
-    """One firmware process and its flash folder."""
-
-    def __init__(self, folder, micropypath):
-        self.dir = str(folder)
-        os.makedirs(self.dir, exist_ok=True)
-        self.record_path = os.path.join(self.dir, "record.jsonl")
-        self.wifi_down_path = os.path.join(self.dir, "wifi-down")
-        self.micropypath = micropypath
-        self.proc = None
-        self.out_path = os.path.join(self.dir, "console.txt")
-
-    def write_config(self, cfg):
-        with open(os.path.join(self.dir, "config.json"), "w") as f:
-            json.dump(cfg, f)
-
-    def read_config(self):
-        with open(os.path.join(self.dir, "config.json")) as f:
-            return json.load(f)
-
-    def start(self, script=None, code=None, inputs="", args=(), binary=None):
-        env = dict(os.environ)
-        env["MICROPYPATH"] = ":".join(self.micropypath + [".frozen"])
-        env["ARTCAST_RECORD"] = self.record_path
-        env["STUB_WIFI_DOWN"] = self.wifi_down_path
-        env["STUB_INPUTS"] = inputs
-        env["STUB_INPUT_FILE"] = os.path.join(self.dir, "inputs")
-        if binary is not None:
-            cmd = [binary]  # a host build of the Arduino sketch
-        elif code is not None:
-            cmd = [micropython_command(), "-c", code]
-        else:
-            cmd = [micropython_command(), script or os.path.join(FIRMWARE, "main.py")]
-        self._out = open(self.out_path, "ab")
-        self.proc = subprocess.Popen(cmd + list(args), cwd=self.dir, env=env,
-                                     stdout=self._out, stderr=subprocess.STDOUT)
-        return self
-
-    def console(self):
-        with open(self.out_path, errors="replace") as f:
-            return f.read()
-
-    def wait_console(self, text, timeout=10.0):
-        deadline = time.monotonic() + timeout
-        while text not in self.console():
-            if time.monotonic() > deadline or (self.proc and self.proc.poll() is not None):
-                raise AssertionError("console never said %r:\n%s" % (text, self.console()[-3000:]))
-            time.sleep(0.02)
-
-    def records(self, kind=None):
-        if not os.path.exists(self.record_path):
-            return []
-        out = []
-        with open(self.record_path) as f:
-            for line in f:
-                if line.endswith("\n"):
-                    rec = json.loads(line)
-                    if kind is None or rec[1] == kind:
-                        out.append(rec)
-        return out
-
-    def mark(self):
-        """A point in the history: pass as wait_for(since=...) to only see
-        what happens after it."""
-        return len(self.records())
-
-    def wait_for(self, predicate, timeout=10.0, kind=None, what="record", since=0):
-        """First record (of `kind`, after mark `since`) matching predicate;
-        fails after timeout."""
-        deadline = time.monotonic() + timeout
-        while True:
-            for rec in self.records()[since:]:
-                if kind is not None and rec[1] != kind:
-                    continue
-                if predicate(rec):
-                    return rec
-            if self.proc is not None and self.proc.poll() is not None:
-                raise AssertionError("firmware exited (%s) before %s:\n%s"
-                                     % (self.proc.returncode, what, self.console()[-3000:]))
-            if time.monotonic() > deadline:
-                raise AssertionError("no %s within %.0fs; console:\n%s"
-                                     % (what, timeout, self.console()[-3000:]))
-            time.sleep(0.02)
-
-    def wifi(self, up):
-        if up:
-            if os.path.exists(self.wifi_down_path):
-                os.remove(self.wifi_down_path)
-        else:
-            open(self.wifi_down_path, "w").close()
-
-    def press(self, levels):
-        """Set input levels while running, e.g. press("0=0") holds GPIO0 low."""
-        with open(os.path.join(self.dir, "inputs"), "w") as f:
-            f.write(levels)
-
-    def wait_exit(self, timeout=10.0):
-        try:
-            return self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            raise AssertionError("firmware still running; console:\n" + self.console()[-3000:])
-
-    def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if getattr(self, "_out", None):
-            self._out.close()
 
 
 @pytest.fixture
@@ -183,7 +51,3 @@ def board(tmp_path, microdot_dir):
         b.stop()
 
 
-def pixels(rec):
-    """A "pixels" record -> list of (wire-order) byte tuples per pixel."""
-    data = bytes.fromhex(rec[3])
-    return data

@@ -6,7 +6,7 @@ import shutil
 import subprocess
 
 from arduino_build import SKETCH
-from conftest import HERE
+from fwboard import HERE
 
 PORTABLE = ["artcast_json.h", "artcast_json.cpp", "artcast_output.h", "artcast_output.cpp",
             "artcast_longpoll.h", "artcast_longpoll.cpp"]

@@ -6,7 +6,7 @@ import os
 import subprocess
 
 from arduino_build import SKETCH, build
-from conftest import HERE
+from fwboard import HERE
 
 VECTORS = os.path.join(os.path.dirname(HERE), "vectors", "mapping.json")
 TOLERANCE = 0.01

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from arduino_build import build_sketch
-from conftest import FIRMWARE
+from fwboard import FIRMWARE
 from support.micropython import REPO
 
 

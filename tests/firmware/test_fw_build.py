@@ -4,8 +4,7 @@
 import json
 import os
 
-import deploy
-from conftest import HERE, STUBS, wifi_config
+from fwboard import HERE, STUBS, deploy, wifi_config
 from test_fw_memory import assert_flat
 
 

@@ -1,6 +1,6 @@
 """The firmware follows an artcast on a real server: pixels, servo duty."""
 
-from conftest import wifi_config
+from fwboard import wifi_config
 
 STRIP = {"key": "test/tick", "device": {"type": "neopixel", "pin": 16, "count": 4},
          "mapping": {"type": "bar", "from": [0, 4], "colour": "#ff0000"}}

@@ -4,7 +4,7 @@ import json
 import os
 import threading
 
-from conftest import HERE, wifi_config
+from fwboard import HERE, wifi_config
 
 POLLS = 4000
 # The first polls fill the fade buffers (a strip mid-fade holds start,

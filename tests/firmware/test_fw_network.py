@@ -3,7 +3,7 @@ and a watchdog that is fed all the while."""
 
 import time
 
-from conftest import wifi_config
+from fwboard import wifi_config
 from rawserver import RawServer, http_200
 
 RED = "00ff00"      # GRB wire order

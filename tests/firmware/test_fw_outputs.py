@@ -5,7 +5,7 @@ the real server and reads the recording stand-ins' history: every duty and
 pixel write with its ticks_ms time stamp.
 """
 
-from conftest import wifi_config
+from fwboard import wifi_config
 
 SERVO_HZ = 50
 

@@ -4,7 +4,7 @@ outputs block, same checker), except what an ESP32 cannot do."""
 import json
 import os
 
-from conftest import wifi_config
+from fwboard import wifi_config
 from support.micropython import REPO
 
 EXAMPLES = os.path.join(REPO, "clients", "examples")

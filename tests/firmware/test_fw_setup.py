@@ -1,13 +1,12 @@
 """First boot: the setup access point and page (real HTTP to microdot running
 under MicroPython), saving config.json, and the two ways back into setup."""
 
-import json
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 
-from conftest import wifi_config
+from fwboard import wifi_config
 from support.net import free_port
 
 MAIN = "from artcast_fw import app\napp.main(setup_host='127.0.0.1', setup_port=%d)\n"

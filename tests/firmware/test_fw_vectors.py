@@ -6,7 +6,7 @@ servo and PWM duty_u16, the pin level."""
 import json
 import os
 
-from conftest import HERE
+from fwboard import HERE
 
 VECTORS = os.path.join(os.path.dirname(HERE), "vectors", "mapping.json")
 ONE_DUTY_STEP = 1.0 / 65535

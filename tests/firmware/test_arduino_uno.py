@@ -8,8 +8,8 @@ import subprocess
 from arduino_build import SKETCH
 from fwboard import HERE
 
-PORTABLE = ["artcast_json.h", "artcast_json.cpp", "artcast_output.h", "artcast_output.cpp",
-            "artcast_longpoll.h", "artcast_longpoll.cpp"]
+# Everything of the sketch but the ESP32-only .ino and its settings.
+PORTABLE = sorted(n for n in os.listdir(SKETCH) if n.endswith((".cpp", ".h")) and n != "artcast_config.h")
 
 
 def test_portable_code_compiles_for_uno(tmp_path):

@@ -12,6 +12,12 @@ VECTORS = os.path.join(os.path.dirname(HERE), "vectors", "mapping.json")
 TOLERANCE = 0.01
 
 
+def build_vectors(tmp_path):
+    # The driver plus every portable .cpp of the sketch (not the .ino).
+    sources = [os.path.join(SKETCH, n) for n in sorted(os.listdir(SKETCH)) if n.endswith(".cpp")]
+    return build(tmp_path, "vectors", [os.path.join(HERE, "arduino_host", "vectors_main.cpp")] + sources)
+
+
 def parse_state(line):
     fields = dict(part.split("=", 1) for part in line.split()[1:])
     state = {"rejected": int(fields.pop("rejected"))}
@@ -28,9 +34,7 @@ def parse_state(line):
 
 
 def test_sketch_mapping_matches_shared_vectors(tmp_path):
-    binary = build(tmp_path, "vectors", [os.path.join(HERE, "arduino_host", "vectors_main.cpp"),
-                                         os.path.join(SKETCH, "artcast_output.cpp"),
-                                         os.path.join(SKETCH, "artcast_json.cpp")])
+    binary = build_vectors(tmp_path)
     with open(VECTORS) as f:
         cases = json.load(f)["valid"]
     lines = []
@@ -78,9 +82,7 @@ def test_sketch_mapping_matches_shared_vectors(tmp_path):
 
 
 def test_sketch_refuses_bad_output_descriptions(tmp_path):
-    binary = build(tmp_path, "vectors", [os.path.join(HERE, "arduino_host", "vectors_main.cpp"),
-                                         os.path.join(SKETCH, "artcast_output.cpp"),
-                                         os.path.join(SKETCH, "artcast_json.cpp")])
+    binary = build_vectors(tmp_path)
     bad = [
         ('{"key": "k", "device": {"type": "servo", "pin": "12"}, "mapping": {"type": "direct"}}',
          "device.pin: must be an integer"),

@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "artcast_colour.h"
 #include "artcast_json.h"
 
 #ifndef ARTCAST_MAX_PIXELS
@@ -68,10 +69,6 @@ namespace artcast {
 
 enum DeviceType { DEV_NEOPIXEL, DEV_SERVO, DEV_PIN, DEV_PWM };
 enum MapType { MAP_LINEAR, MAP_THRESHOLD, MAP_GRADIENT, MAP_BAR, MAP_DIRECT };
-
-struct Colour {
-  uint8_t c[4];  // R, G, B, W (logical order; the strip driver reorders)
-};
 
 // A checked output description (defaults filled in), like piece.py's
 // normalised output dict.

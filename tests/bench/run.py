@@ -89,6 +89,8 @@ async def measure(plan, names):
         for target in made:
             r = results["targets"][target.name]
             r["idle_switches_per_min"] = idle[target.name]
+            log("%s: warm-up (1 s of traffic, not measured)" % target.name)
+            await loadgen.sustained(target, 200, 1.0, key="bench/warm-up")
             for n in plan["clients"]:
                 log("%s: fan-out to %d clients, %d waves" % (target.name, n, plan["waves"]))
                 r["fanout_%d" % n] = await loadgen.fanout(target, n, plan["waves"])

@@ -108,7 +108,7 @@ async def measure(plan, names):
             log("%s: memory with %d waiting (fresh process)" % (target.name, plan["memory"]))
             r["memory"] = await loadgen.memory(target, plan["memory"])
             target.stop()
-        if shutil.which("nginx") or os.path.exists("/usr/sbin/nginx"):
+        if targets.find_nginx():
             n, seconds = plan["ceiling"]
             log("load generator ceiling: %d clients against a fixed answer" % n)
             with targets.Static(cpu=server_cpu) as static:

@@ -75,8 +75,15 @@ def pinned(cmd, cpu):
     return cmd
 
 
+def find_nginx():
+    """The nginx binary, or None. ARTCAST_BENCH_NGINX names another (or a missing
+    path, to try the benchmark as on a machine without nginx)."""
+    path = os.environ.get("ARTCAST_BENCH_NGINX") or shutil.which("nginx") or "/usr/sbin/nginx"
+    return path if os.path.exists(path) else None
+
+
 def nchan_available():
-    nginx = shutil.which("nginx") or (os.path.exists("/usr/sbin/nginx") and "/usr/sbin/nginx")
+    nginx = find_nginx()
     module = next((os.path.join(d, "ngx_nchan_module.so") for d in NCHAN_MODULE_DIRS
                    if os.path.exists(os.path.join(d, "ngx_nchan_module.so"))), None)
     return (nginx, module) if nginx and module else (None, None)
@@ -210,8 +217,11 @@ class Nginx(Target):
         Target.__init__(self, cpu)
         self.nginx, self.module = nchan_available()
         if self.template == "nginx.conf" and not self.nginx:
-            raise RuntimeError("nginx with the nchan module is not installed")
-        self.nginx = self.nginx or shutil.which("nginx") or "/usr/sbin/nginx"
+            raise RuntimeError("nginx with the nchan module is not installed "
+                               "(apt-get install nginx-light libnginx-mod-nchan)")
+        self.nginx = self.nginx or find_nginx()
+        if not self.nginx:
+            raise RuntimeError("nginx is not installed")
         self.prefix = tempfile.mkdtemp(prefix="artcast-bench-nginx-")
 
     def command(self):

@@ -33,3 +33,13 @@ def test_quick_benchmark_runs_and_reports(tmp_path):
         assert results["targets"]["nchan"]["fanout_200"]["lost"] == 0
     else:
         assert "nchan: not measured" in table               # said, not hidden
+
+
+def test_without_nginx_the_nchan_column_says_not_measured(tmp_path):
+    env = dict(os.environ, ARTCAST_BENCH_NGINX=str(tmp_path / "no-nginx-here"))
+    proc = subprocess.run([sys.executable, os.path.join(HERE, "run.py"), "--quick", "--idle", "0.5",
+                           "--targets", "naive,nchan"], capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "nchan: not measured (nginx with the nchan module is not installed" in proc.stdout
+    assert "load generator ceiling: not measured (no nginx)" in proc.stdout
+    assert "naive" in proc.stdout.splitlines()[0]                # the other columns still measured

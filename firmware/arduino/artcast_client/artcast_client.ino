@@ -139,10 +139,25 @@ struct Follower {
 static Follower followers[2];
 static int follower_count = 0;
 
+// Set when a value or online change arrives: draw it now, not at the next
+// frame tick.
+static bool frame_now = false;
+static unsigned long last_frame = 0;
+
+// Advance fades and slews to `now` and write what changed.
+static void draw(unsigned long now) {
+  double dt = (now - last_frame) / 1000.0;
+  last_frame = now;
+  frame_now = false;
+  if (have_strip && strip_out.frame(dt)) write_strip();
+  if (have_servo && servo_out.frame(dt)) write_servo();
+}
+
 static void set_online(Follower& f, const char* key, bool online) {
   if (f.known && f.online == online) return;
   f.known = true;
   f.online = online;
+  frame_now = true;
   for (int i = 0; i < 2; i++) {
     Output* out = outputs_for(key, i);
     if (out) out->set_online(online);
@@ -189,6 +204,10 @@ static void finish(Follower& f) {
     }
     value = as_json;
 #endif
+    // Motion up to now first, so a fade starts from where the strip really
+    // is and lasts its full time; then draw the new target at once.
+    draw(millis());
+    frame_now = true;
     for (int i = 0; i < 2; i++) {
       Output* out = outputs_for(key, i);
       if (out && !out->accept(value)) Serial.printf("artcast: %s: ignored value %s\n", key, value);
@@ -276,8 +295,6 @@ static bool check_wifi(unsigned long now) {
 
 // ------------------------------------------------------------ setup / loop
 
-static unsigned long last_frame = 0;
-
 void setup() {
   Serial.begin(115200);
   Serial.println("artcast: starting");
@@ -322,11 +339,6 @@ void loop() {
     }
   }
   now = millis();
-  if (now - last_frame >= ARTCAST_FRAME_MS) {
-    double dt = (now - last_frame) / 1000.0;
-    last_frame = now;
-    if (have_strip && strip_out.frame(dt)) write_strip();
-    if (have_servo && servo_out.frame(dt)) write_servo();
-  }
+  if (frame_now || now - last_frame >= ARTCAST_FRAME_MS) draw(now);
   delay(2);  // let the Wi-Fi stack run; still 50 frames a second
 }

@@ -169,7 +169,8 @@ def flash_micropython(image, port, chip):
     if not os.path.exists(image):
         raise SystemExit("no such image: %s (download from https://micropython.org/download/)" % image)
     base = [sys.executable, "-m", "esptool", "--chip", chip, "--port", port]
-    for args in (["erase-flash"], ["--baud", "460800", "write-flash", "-z", IMAGE_OFFSET[chip], image]):
+    # Underscore command names: understood by esptool 4 and 5 alike.
+    for args in (["erase_flash"], ["--baud", "460800", "write_flash", "-z", IMAGE_OFFSET[chip], image]):
         print("+", " ".join(base + args))
         if subprocess.run(base + args).returncode != 0:
             raise SystemExit("esptool failed: hold the BOOT button while it connects, then retry")

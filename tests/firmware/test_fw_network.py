@@ -82,3 +82,21 @@ def test_wifi_loss_and_return(server, board):
     # Back: asks wait=0 and gets the value it missed.
     b.wait_for(lambda r: r[3] == GREEN * 4, kind="pixels", what="4 lit after return")
     assert_watchdog_fed(b)
+
+
+def test_server_errors_and_cut_answers_back_off(board):
+    busy = b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nContent-Length: 4\r\n\r\nbusy"
+    cut = b"HTTP/1.1 200 OK\r\nETag: \"x\"\r\nContent-Length: 10\r\n\r\n3"   # body cut short
+    srv = RawServer([("answer", 0, busy), ("answer", 0, cut), ("answer", 0, busy),
+                     ("answer", 0, http_200(b"2", '"e2"')), "silent"])
+    try:
+        b = board(wifi_config(srv.url, [strip("k", action="hold")]))
+        # Neither a 503 nor a cut answer is shown; the fourth answer is.
+        b.wait_for(lambda r: r[3] == GREEN * 2 + DARK * 2, kind="pixels", timeout=15, what="2 lit")
+        assert not any(r[3].startswith(GREEN * 3) for r in b.records("pixels"))
+        gaps = [b_ - a for a, b_ in zip(srv.accepted, srv.accepted[1:4])]
+        # Backoff: each retry waits, and the waits grow (jittered 0.5..1 x 0.5, 1, 2 s).
+        assert gaps[0] >= 0.2 and gaps[2] >= gaps[0], gaps
+        assert "http-503" in b.console() and "bad-response" in b.console()
+    finally:
+        srv.close()

@@ -117,3 +117,12 @@ def test_config_flag_and_bad_config_open_setup(server, board):
     b, url, html = start_setup(board, bad)
     message = "outputs[0].device.pin: must be an integer"
     assert message in html and message in b.console()
+
+
+def test_setup_page_names_a_broken_outputs_box(board):
+    b, url, html = start_setup(board)
+    status, page = post(url, {"ssid": "gallery", "password": "sculpture", "server": "http://pi:8888",
+                              "key0": "test/tick", "key1": "test/tick", "outputs": "[{"})
+    assert status == 400 and "outputs: the box is not valid JSON" in page
+    assert 'value="gallery"' in page and 'value="http://pi:8888"' in page   # typed values kept
+    assert not b.records("reset")

@@ -134,7 +134,11 @@ def make_app(raw, problem, path=config.CONFIG_PATH, reset=None):
             config.check(new)
         except config.ConfigError as e:
             # Show the page again with what was typed and what is wrong.
-            return page(new or state["raw"], str(e)), 400, html
+            if new is None:
+                new = dict(state["raw"])
+                new["wifi"] = {"ssid": form.get("ssid") or ""}
+                new["server"] = form.get("server") or ""
+            return page(new, str(e)), 400, html
         config.save(new, path)
         print("artcast: setup saved to", path)
         asyncio.create_task(reset_soon())

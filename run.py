@@ -22,12 +22,18 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 VENV = os.path.join(HERE, ".venv")
 BIN = os.path.join(VENV, "bin")
 
-# Debian packages the test suite drives (command -> package).
+# Debian packages the test suite drives (a command or file it needs -> package).
 APT_FOR_TESTS = {
     "chromium": "chromium",                  # the live page, in a real browser
     "g++": "g++",                            # the Arduino sketch, built on the host
     "systemd-analyze": "systemd",            # unit files verified
+    "arduino-builder": "arduino-builder",    # the sketch's portable code compiled for an Uno
+    "/usr/share/arduino/hardware/arduino/avr/boards.txt": "arduino-core-avr",
 }
+
+
+def _present(need):
+    return os.path.exists(need) if need.startswith("/") else shutil.which(need) is not None
 
 
 def say(message):
@@ -84,7 +90,7 @@ def apt_install(packages):
 
 
 def system_packages():
-    missing = sorted({pkg for cmd, pkg in APT_FOR_TESTS.items() if not shutil.which(cmd)})
+    missing = sorted({pkg for need, pkg in APT_FOR_TESTS.items() if not _present(need)})
     if not missing:
         return
     if os.geteuid() == 0 and shutil.which("apt-get"):

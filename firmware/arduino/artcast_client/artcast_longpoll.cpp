@@ -88,6 +88,9 @@ int LongPoll::handle(char* answer, size_t length, const char** value) {
   }
   if (status_ == 204) {
     primed_ = true;
+    // No datum yet: send a tag that names none, so a datum that arrives
+    // before the next request is answered at once (PROTOCOL.md).
+    if (etag_[0] == '\0') strcpy(etag_, "\"none\"");
     return 0;
   }
   if (status_ != 200) return -1;

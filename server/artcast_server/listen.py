@@ -51,6 +51,26 @@ def open_listen_socket(host, port, backlog=BACKLOG):
     return sock
 
 
+def raise_open_files(wanted):
+    """Make room for `wanted` open sockets: raise the soft RLIMIT_NOFILE towards
+    the hard limit. systemd starts services with a soft limit of 1024, which
+    would cap a gallery at about a thousand waiting devices. Returns the limit."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY:
+        wanted = min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+            soft = wanted
+        except (ValueError, OSError):
+            pass
+    return soft
+
+
 def encode(response):
     """A microdot Response -> the bytes on the wire (one write)."""
     response.complete()
@@ -208,6 +228,7 @@ class HTTPServer:
 
     async def start(self, sock):
         self.loop = asyncio.get_running_loop()
+        raise_open_files(self.hub.max_clients + 1024)     # the waiting plus those coming and going
         self.server = await self.loop.create_server(lambda: Connection(self), sock=sock, backlog=BACKLOG)
         gc.freeze()     # start-up objects are permanent: full collections need not scan them mid-fan-out
 

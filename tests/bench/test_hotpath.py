@@ -111,3 +111,20 @@ def test_waiters_get_the_same_bytes_built_once():
         assert answers[0] == datum.rendered[built[0]]
         await server.shutdown(grace=0.5)
     asyncio.run(go())
+
+
+def test_server_raises_its_open_file_limit_for_max_clients():
+    """A service started with systemd's soft limit of 1024 files could not hold
+    a thousand waiting devices; the server raises it towards the hard limit."""
+    import resource
+    import subprocess
+    import sys
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = 2000 if hard == resource.RLIM_INFINITY else min(2000, hard)
+
+    def low():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))
+    code = ("import resource; from artcast_server.listen import raise_open_files; "
+            "raise_open_files(%d); print(resource.getrlimit(resource.RLIMIT_NOFILE)[0])" % want)
+    out = subprocess.run([sys.executable, "-c", code], preexec_fn=low, capture_output=True, text=True, timeout=30)
+    assert int(out.stdout) == want, out.stderr

@@ -23,7 +23,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import loadgen  # noqa: E402
+import measure  # noqa: E402
 import targets  # noqa: E402
 
 FULL = {"clients": [100, 1000, 5000], "waves": 12, "memory": 10000, "sustained": (1000, 5.0),
@@ -73,7 +73,7 @@ def log(message):
     print("[bench] " + message, file=sys.stderr, flush=True)
 
 
-async def measure(plan, names):
+async def measure_all(plan, names):
     server_cpu, _ = cores()
     made, missing = make_targets(names, server_cpu)
     results = {"plan": plan, "missing": dict(missing), "targets": {}}
@@ -82,37 +82,37 @@ async def measure(plan, names):
             target.start()
             await asyncio.sleep(0.3)
             results["targets"][target.name] = {"startup": target.startup,
-                                               "rss_idle": loadgen.rss_bytes(target.server_pid())}
+                                               "rss_idle": measure.rss_bytes(target.server_pid())}
             log("%s started in %.3f s" % (target.name, target.startup))
         log("idle for %.0f s (context switches)" % plan["idle"])
-        idle = await loadgen.idle({t.name: t.server_pid() for t in made}, plan["idle"])
+        idle = await measure.idle({t.name: t.server_pid() for t in made}, plan["idle"])
         for target in made:
             r = results["targets"][target.name]
             r["idle_switches_per_min"] = idle[target.name]
             log("%s: warm-up (1 s of traffic, not measured)" % target.name)
-            await loadgen.sustained(target, 200, 1.0, key="bench/warm-up")
+            await measure.sustained(target, 200, 1.0, key="bench/warm-up")
             for n in plan["clients"]:
                 log("%s: fan-out to %d clients, %d waves" % (target.name, n, plan["waves"]))
-                r["fanout_%d" % n] = await loadgen.fanout(target, n, plan["waves"])
+                r["fanout_%d" % n] = await measure.fanout(target, n, plan["waves"])
             n, seconds = plan["sustained"]
             log("%s: sustained, %d clients, %.0f s" % (target.name, n, seconds))
-            r["sustained"] = await loadgen.sustained(target, n, seconds)
+            r["sustained"] = await measure.sustained(target, n, seconds)
             if target.multicast:
                 clients, keys, rate, seconds = plan["udp"]
                 log("%s: %d datums/s over %d keys, %d clients" % (target.name, rate, keys, clients))
-                r["udp"] = await loadgen.udp_loss(target, clients, keys, rate, seconds)
+                r["udp"] = await measure.udp_loss(target, clients, keys, rate, seconds)
             target.stop()
             # memory last, on a fresh process: nothing earlier inflates (or pre-warms) its RSS
             target.start()
             await asyncio.sleep(0.3)
             log("%s: memory with %d waiting (fresh process)" % (target.name, plan["memory"]))
-            r["memory"] = await loadgen.memory(target, plan["memory"])
+            r["memory"] = await measure.memory(target, plan["memory"])
             target.stop()
         if targets.find_nginx():
             n, seconds = plan["ceiling"]
             log("load generator ceiling: %d clients against a fixed answer" % n)
             with targets.Static(cpu=server_cpu) as static:
-                results["ceiling"] = await loadgen.ceiling(static, n, seconds)
+                results["ceiling"] = await measure.ceiling(static, n, seconds)
     finally:
         for target in made:
             target.stop()
@@ -146,7 +146,7 @@ def main(argv=None):
         generator_loop = "uvloop"
     except ImportError:
         generator_loop = "asyncio"
-    results = asyncio.run(measure(plan, args.targets.split(",")))
+    results = asyncio.run(measure_all(plan, args.targets.split(",")))
     results["setup"] = {"cpus": os.cpu_count(), "server_cpu": server_cpu, "generator_cpu": gen_cpu,
                         "generator_loop": generator_loop, "fd_limit": fds, "somaxconn": somaxconn()}
     if args.json:

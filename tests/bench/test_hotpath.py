@@ -74,7 +74,6 @@ def test_hub_parks_slots_and_hands_one_datum_to_all():
 
 def test_waiters_get_the_same_bytes_built_once():
     async def go():
-        loop = asyncio.get_running_loop()
         hub = Hub()
         settings = Settings(poll_timeout=5)
         server = HTTPServer(create_app(hub, settings), hub, settings)

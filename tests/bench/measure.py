@@ -97,7 +97,7 @@ async def fanout(target, n, waves, key="bench/k", wave_timeout=None):
     cpu = cpu_seconds(target.server_pid()) - cpu_before
     crowd.stop()
     await asyncio.sleep(0.05)
-    return {"clients": n, "waves": waves, "lost": lost,
+    return {"clients": n, "waves": waves, "lost": lost, "ready": ready,
             "p50": percentile(completions, 50), "p99": percentile(completions, 99),
             "client_p50": percentile(latencies, 50),
             "rewait_p50": percentile(rewaits, 50), "rewait_p99": percentile(rewaits, 99),

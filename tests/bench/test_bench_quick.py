@@ -19,16 +19,19 @@ def test_quick_benchmark_runs_and_reports(tmp_path):
     assert "| figure |" in table and "fan-out to 200 clients" in table
     assert "Targets (issue 6)" in table
     results = json.loads(out.read_text())
-    for name in ("artcast-asyncio", "naive"):
+    for name in ("artcast", "artcast-asyncio", "naive"):
+        if name == "artcast" and name not in results["targets"]:
+            assert "artcast: not measured (uvloop not installed" in table
+            continue
         r = results["targets"][name]
         fan = r["fanout_200"]
-        assert fan["lost"] == 0, (name, fan)              # every client got every wave
-        assert fan["p99"] > 0 and fan["cpu_per_delivery"] > 0
-        assert r["memory"]["all_waiting"] and r["memory"]["released"], (name, r["memory"])
-        assert r["sustained"]["per_second"] > 0
-        assert r["udp"]["sent"] > 0
-    artcast = results["targets"].get("artcast") or results["targets"]["artcast-asyncio"]
-    assert artcast["sustained"]["missed"] == 0            # ETag clients never miss the last state
+        assert fan["waves"] == 3 and "p99" in fan and "cpu_per_delivery" in fan
+        assert r["memory"]["rss_loaded"] > 0 and r["sustained"]["datums"] > 0 and r["udp"]["sent"] > 0
+        if name != "naive":     # our server: correctness, with seconds of slack, not speed
+            assert fan["lost"] == 0 and fan["p99"] > 0, (name, fan)     # every client got every wave
+            assert r["memory"]["all_waiting"] and r["memory"]["released"], (name, r["memory"])
+            assert r["sustained"]["missed"] == 0          # ETag clients never miss the last state
+            assert r["udp"]["received"] == r["udp"]["sent"]
     if "nchan" in results["targets"]:
         assert results["targets"]["nchan"]["fanout_200"]["lost"] == 0
     else:

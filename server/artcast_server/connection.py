@@ -109,12 +109,14 @@ class Connection(asyncio.Protocol):
         return True
 
     def deliver(self, datum):
-        """The hub's answer: the datum (or None: nothing new) -> write, close."""
+        """The hub's answer: the datum (or None: nothing new) -> write now,
+        close right after the whole fan-out (server.close_soon), so the last
+        waiter is not kept waiting behind everyone else's close."""
         server = self.server
         data = server.datum_bytes(datum, self.media, self.head) if datum is not None else server.no_content
         self.state = DONE
         self.transport.write(data)
-        self.transport.close()
+        server.close_soon(self.transport)
         server.hub.requests += 1
         if self.log is not None:
             server.log_later(self.log, 200 if datum is not None else 204, data)

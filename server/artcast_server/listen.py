@@ -78,6 +78,7 @@ class HTTPServer:
         self.connections = {}           # every open Connection (for shutdown)
         self.head_deadlines = Deadlines(Connection.expire)
         self.pending_log = []
+        self.closing = []               # answered transports, closed after the fan-out
         self.loop = None
         response = no_content()
         add_common_headers(response, settings)
@@ -144,6 +145,17 @@ class HTTPServer:
             conn.respond(data)
         if conn.log is not None:
             self.log_later(conn.log, response.status_code, data)
+
+    def close_soon(self, transport):
+        """Close `transport` once the current burst of writes is done."""
+        if not self.closing:
+            self.loop.call_soon(self._close_written)
+        self.closing.append(transport)
+
+    def _close_written(self):
+        closing, self.closing = self.closing, []
+        for transport in closing:
+            transport.close()
 
     def log_later(self, log, status, data):
         """Access-log in batches, LOG_DELAY s after the first of them: not between

@@ -2,7 +2,8 @@
 
 A `Crowd` is N clients, each a raw non-blocking socket: send the request
 (with the last ETag it saw, like a real client), note when the first byte of
-the answer arrives, read to the close (the server closes: `Connection:
+the answer arrived (the kernel's receive timestamp, so the figure does not
+depend on how fast the generator reads), read to the close (the server closes: `Connection:
 close`), reconnect at once (or, during a timed wave, when the wave is
 complete). All sockets sit in one epoll set that asyncio watches, so the
 generator spends little per response: no transport, task or stream per
@@ -18,10 +19,26 @@ import collections
 import errno
 import select
 import socket
+import struct
 import time
 
 LOOPBACK = "127.0.0.1"
 perf = time.perf_counter
+SO_TIMESTAMPING = getattr(socket, "SO_TIMESTAMPING", 37)     # Linux
+RX_SOFTWARE_STAMPS = (1 << 3) | (1 << 4)   # SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE
+STAMP = struct.Struct("@ll")                # struct timespec, the first of scm_timestamping's three
+
+
+def _arrival(ancillary):
+    """When the answer's first bytes reached this socket: the kernel's receive
+    timestamp (CLOCK_REALTIME) when it gave one, else now. The kernel's stamp
+    does not depend on how busy the generator is when it gets round to reading."""
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPING and len(data) >= STAMP.size:
+            seconds, nanoseconds = STAMP.unpack_from(data)
+            if seconds:
+                return seconds + nanoseconds * 1e-9
+    return time.time()
 
 
 class Client:
@@ -63,6 +80,7 @@ class Crowd:
         self.others = 0             # 204 and anything else
         self.errors = 0             # closed without an answer
         self.connect_errors = 0
+        self.kernel_stamps = True   # arrival times from the kernel, while the socket option works
         self.expect = None          # the value of the wave being timed
         self.t0 = 0.0
         self.times = []
@@ -80,6 +98,11 @@ class Crowd:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setblocking(False)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.kernel_stamps:
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPING, RX_SOFTWARE_STAMPS)
+            except OSError:
+                self.kernel_stamps = False
         err = sock.connect_ex(self.address)
         if err not in (0, errno.EINPROGRESS):
             sock.close()
@@ -132,7 +155,10 @@ class Crowd:
         sock = client.sock
         while True:
             try:
-                data = sock.recv(65536)
+                if client.first is None:
+                    data, ancillary, _, _ = sock.recvmsg(65536, 256)
+                else:
+                    data = sock.recv(65536)
             except BlockingIOError:
                 return
             except OSError:
@@ -140,7 +166,7 @@ class Crowd:
             if not data:
                 break
             if client.first is None:
-                client.first = perf()
+                client.first = _arrival(ancillary)
                 self.waiting -= 1
             client.chunks.append(data)
         del self.by_fd[fd]
@@ -181,7 +207,7 @@ class Crowd:
     def arm(self, value):
         self.expect = value
         self.times = []
-        self.t0 = perf()
+        self.t0 = time.time()
 
     def stop(self):
         self.running = False

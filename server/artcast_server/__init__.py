@@ -2,7 +2,9 @@
 
 Modules, outside in:
   cli.py        command line, daemon, privileges, signals, start-up
-  listen.py     the TCP listen socket and the per-connection shell around microdot
+  listen.py     the TCP listen socket, dispatch through microdot, fan-out, shutdown
+  connection.py one client connection (asyncio protocol); parked in the hub while it waits
+  deadlines.py  coarse timeouts under one timer that exists only while someone waits
   app.py        the microdot routes (thin: parse, ask the hub, answer)
   responses.py  value / 204 / error responses and their headers
   pages.py      the HTML list page and live key page

@@ -26,25 +26,13 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.dirname(HERE))          # tests/: the shared loopback helpers
+from support.net import free_port, loopback_sender  # noqa: E402  (multicast out via 127.0.0.1, TTL 0)
+
 SOURCE_DIRS = [os.path.join(REPO, d) for d in ("clients", "server", "sources")]
 LOOPBACK = "127.0.0.1"
 GROUP = "224.1.1.1"
 NCHAN_MODULE_DIRS = ("/usr/lib/nginx/modules", "/usr/share/nginx/modules")
-
-
-def free_port(kind=socket.SOCK_STREAM):
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind((LOOPBACK, 0))
-        return s.getsockname()[1]
-
-
-def loopback_sender():
-    """Multicast that never leaves the machine: out via 127.0.0.1, TTL 0."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
-    sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(LOOPBACK))
-    sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 0)
-    sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 1)
-    return sock
 
 
 def http(port, method, path, body=b"", timeout=5.0):

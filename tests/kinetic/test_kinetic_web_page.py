@@ -4,19 +4,11 @@ the link state, from a real artcast-kinetic following a real server."""
 
 import json
 import re
-import shutil
 import subprocess
 
+from support.browser import chromium_path as chromium
 from support.net import http_get
 from test_kinetic_cli import EXAMPLE, Running
-
-
-def chromium():
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    raise AssertionError("Chromium is missing: apt-get install chromium (python3 run.py test installs it)")
 
 
 def dom(url):

@@ -31,8 +31,8 @@ class Strip:
     Wiring: data from the GPIO through a 330 ohm resistor to DIN; strip 5 V
     from its own supply (not the board's 5 V pin beyond ~10 pixels), a
     1000 uF capacitor across the supply, and GND shared with the board. A
-    3.3 V data line drives most strips over short leads; for long leads use
-    a 74AHCT125 level shifter.
+    3.3 V data line is below what a 5 V strip reliably reads: put a
+    74AHCT125 level shifter between (hardware/wiring/esp32-neopixel.md).
     """
 
     def __init__(self, pin, count, channels=3):
@@ -53,31 +53,6 @@ class Strip:
     def close(self):
         self._last = None
         self.show(bytes(self.count * self.channels))
-
-
-class Servo:
-    """Hobby servo on a PWM pin (50 Hz unless the piece file says otherwise).
-
-    Wiring: signal to the GPIO, red to a 5-6 V supply able to give the
-    servo's stall current (not the board's 3.3 V), brown/black to GND shared
-    with the board. Add 470 uF across the servo supply.
-    """
-
-    def __init__(self, pin, freq=50):
-        self._pwm = PWM(Pin(pin), freq=int(freq), duty_u16=0)
-        self._last = 0
-
-    def duty(self, fraction):
-        """Duty cycle 0..1 (artcast_core.mapping.servo_duty); 0 = released."""
-        d = duty_u16(fraction)
-        if d != self._last:
-            self._last = d
-            self._pwm.duty_u16(d)
-
-    def close(self):
-        # Duty 0 = no pulses: the servo goes limp instead of holding.
-        self.duty(0)
-        self._pwm.deinit()
 
 
 class Switch:
@@ -115,7 +90,7 @@ class Dimmer:
         self._last = 0
 
     def duty(self, fraction):
-        """Duty cycle 0..1."""
+        """Duty cycle 0..1; 0 = off."""
         d = duty_u16(fraction)
         if d != self._last:
             self._last = d
@@ -124,3 +99,18 @@ class Dimmer:
     def close(self):
         self.duty(0)
         self._pwm.deinit()
+
+
+class Servo(Dimmer):
+    """Hobby servo on a PWM pin (50 Hz unless the piece file says otherwise).
+
+    The duty comes from artcast_core.mapping.servo_duty; close() sends duty
+    0 = no pulses, so the servo goes limp instead of holding.
+
+    Wiring: signal to the GPIO, red to a 5-6 V supply able to give the
+    servo's stall current (not the board's 3.3 V), brown/black to GND shared
+    with the board. Add 470 uF across the servo supply.
+    """
+
+    def __init__(self, pin, freq=50):
+        Dimmer.__init__(self, pin, freq)

@@ -79,6 +79,17 @@ class Receiver:
         self.sock.close()
 
 
+def _parsed(payloads, parse, hub, report, kind):
+    """(payload, parse(payload)) for each good payload; each bad one is
+    counted by reason and reported, never raised."""
+    for payload in payloads:
+        try:
+            yield payload, parse(payload)
+        except WireError as exc:
+            hub.drop(exc.reason)
+            report(exc.reason, "%s datagram dropped: %s" % (kind, exc.message))
+
+
 def data_handler(hub, report):
     """Datagram payloads -> hub.publish, latest per key only.
 
@@ -86,13 +97,7 @@ def data_handler(hub, report):
     """
     def handle(payloads):
         latest = {}
-        for payload in payloads:
-            try:
-                key, value = parse_datum(payload)
-            except WireError as exc:
-                hub.drop(exc.reason)
-                report(exc.reason, "data datagram dropped: %s" % exc.message)
-                continue
+        for payload, (key, value) in _parsed(payloads, parse_datum, hub, report, "data"):
             if key in latest:
                 hub.datums_received += 1   # superseded within this burst
             latest[key] = (value, payload)
@@ -103,12 +108,6 @@ def data_handler(hub, report):
 
 def registration_handler(hub, report):
     def handle(payloads):
-        for payload in payloads:
-            try:
-                key, meta = parse_registration(payload)
-            except WireError as exc:
-                hub.drop(exc.reason)
-                report(exc.reason, "registration datagram dropped: %s" % exc.message)
-                continue
+        for _, (key, meta) in _parsed(payloads, parse_registration, hub, report, "registration"):
             hub.register(key, meta)
     return handle

@@ -27,7 +27,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.dirname(HERE))          # tests/: the shared loopback helpers
-from support.net import free_port, loopback_sender  # noqa: E402  (multicast out via 127.0.0.1, TTL 0)
+from support.net import free_port, http_get, loopback_sender  # noqa: E402  (multicast out via 127.0.0.1, TTL 0)
 
 SOURCE_DIRS = [os.path.join(REPO, d) for d in ("clients", "server", "sources")]
 LOOPBACK = "127.0.0.1"
@@ -35,20 +35,10 @@ GROUP = "224.1.1.1"
 NCHAN_MODULE_DIRS = ("/usr/lib/nginx/modules", "/usr/share/nginx/modules")
 
 
-def http(port, method, path, body=b"", timeout=5.0):
-    """One blocking HTTP/1.1 exchange on loopback -> (status, body bytes)."""
-    head = "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % (
-        method, path, len(body))
-    with socket.create_connection((LOOPBACK, port), timeout=timeout) as s:
-        s.sendall(head.encode() + body)
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    head, _, rest = data.partition(b"\r\n\r\n")
-    return int(head.split(b" ", 2)[1]), rest
+def http(port, method, path, timeout=5.0):
+    """One blocking HTTP exchange on loopback -> (status, body bytes)."""
+    status, _, body = http_get(port, path, method=method, timeout=timeout)
+    return status, body
 
 
 def env_with_sources():

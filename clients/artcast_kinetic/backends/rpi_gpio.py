@@ -27,27 +27,6 @@ def gpio_module():
     return GPIO
 
 
-class GpioServo(Device):
-    """Servo pulses from RPi.GPIO PWM at the device frequency (50 Hz)."""
-
-    def __init__(self, spec):
-        super().__init__(spec)
-        self.GPIO = gpio_module()
-        pin = self.device["pin"]
-        self.GPIO.setup(pin, self.GPIO.OUT, initial=0)
-        self.pwm = self.GPIO.PWM(pin, self.device["frequency"])
-        self.pwm.start(0)    # no pulses: released until the first angle
-
-    def write(self, angle):
-        # None releases the servo: duty 0 means no pulses at all.
-        self.pwm.ChangeDutyCycle(servo_duty(self.device, angle) * 100.0)
-
-    def release(self):
-        self.pwm.stop()
-        self.pwm = None          # RPi.GPIO's PWM also stops in __del__: let that happen now
-        self.GPIO.cleanup(self.device["pin"])
-
-
 class GpioPin(Device):
     def __init__(self, spec):
         super().__init__(spec)
@@ -64,6 +43,8 @@ class GpioPin(Device):
 
 
 class GpioPwm(Device):
+    """PWM duty 0..1 from RPi.GPIO at the device frequency (dimmer, motor driver)."""
+
     def __init__(self, spec):
         super().__init__(spec)
         self.GPIO = gpio_module()
@@ -79,3 +60,12 @@ class GpioPwm(Device):
         self.pwm.stop()
         self.pwm = None          # RPi.GPIO's PWM also stops in __del__: let that happen now
         self.GPIO.cleanup(self.device["pin"])
+
+
+class GpioServo(GpioPwm):
+    """Servo pulses from RPi.GPIO PWM at the device frequency (50 Hz).
+    Starts released (no pulses) until the first angle."""
+
+    def write(self, angle):
+        # None releases the servo: duty 0 means no pulses at all.
+        GpioPwm.write(self, servo_duty(self.device, angle))

@@ -7,7 +7,7 @@ import time
 
 from artcast_core.backoff import Backoff
 from artcast_core.errors import WireError
-from artcast_core.http import build_get, parse_response, parse_url
+from artcast_core.http import build_get, parse_response, parse_url, response_complete
 from artcast_core.longpoll import DEFAULT_HOLD, LongPoll
 
 MAX_RESPONSE = 1 << 20
@@ -16,17 +16,15 @@ MAX_RESPONSE = 1 << 20
 def _exchange(host, port, request, timeout):
     with socket.create_connection((host, port), timeout=timeout) as sock:
         sock.sendall(request)
-        chunks = []
-        size = 0
-        while True:
+        data = b""
+        while not response_complete(data):
             chunk = sock.recv(65536)
             if not chunk:
                 break
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > MAX_RESPONSE:
+            data += chunk
+            if len(data) > MAX_RESPONSE:
                 raise WireError("bad-response", "response larger than %d bytes" % MAX_RESPONSE)
-    return b"".join(chunks)
+    return data
 
 
 def fetch(url, path, timeout=10.0):
@@ -61,16 +59,30 @@ def watch(url, key, hold=DEFAULT_HOLD, fmt="json", on_error=None, backoff=None, 
             yield value
 
 
-async def _aexchange(host, port, request, timeout):
-    async def go():
+async def aexchange(host, port, request, timeout):
+    """Send one request, read one whole response (bytes), within `timeout`.
+    Raises OSError, asyncio.TimeoutError or WireError."""
+    async def run():
         reader, writer = await asyncio.open_connection(host, port)
         try:
             writer.write(request)
             await writer.drain()
-            return await reader.read(MAX_RESPONSE)
+            data = b""
+            while not response_complete(data):
+                chunk = await reader.read(65536)
+                if not chunk:
+                    break
+                data += chunk
+                if len(data) > MAX_RESPONSE:
+                    raise WireError("bad-response", "response larger than %d bytes" % MAX_RESPONSE)
+            return data
         finally:
             writer.close()
-    return await asyncio.wait_for(go(), timeout)
+            try:
+                await writer.wait_closed()
+            except (OSError, asyncio.CancelledError):
+                pass
+    return await asyncio.wait_for(run(), timeout)
 
 
 async def awatch(url, key, hold=DEFAULT_HOLD, fmt="json", on_error=None, backoff=None):
@@ -80,7 +92,7 @@ async def awatch(url, key, hold=DEFAULT_HOLD, fmt="json", on_error=None, backoff
     backoff = backoff or Backoff()
     while True:
         try:
-            data = await _aexchange(host, port, poll.request(host, port), poll.socket_timeout())
+            data = await aexchange(host, port, poll.request(host, port), poll.socket_timeout())
             changed, value = poll.handle_bytes(data)
         except (OSError, WireError, asyncio.TimeoutError) as exc:
             delay = backoff.next_delay()

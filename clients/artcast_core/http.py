@@ -46,6 +46,33 @@ def build_get(host, port, path, headers=None):
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
+def response_complete(data):
+    """True once `data` holds a whole response: a 204, or a body as long as
+    its Content-Length. Without Content-Length, only the server closing the
+    connection ends the response, so this stays False.
+
+    >>> response_complete(b"HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\n4")
+    False
+    """
+    end = data.find(b"\r\n\r\n")
+    if end < 0:
+        return False
+    head = data[:end].lower()
+    status_line = head.split(b"\r\n", 1)[0]
+    if status_line.startswith(b"http/") and status_line[9:12] in (b"204", b"304"):
+        return True
+    marker = b"\r\ncontent-length:"
+    at = head.find(marker)
+    if at < 0:
+        return False
+    line_end = head.find(b"\r\n", at + 2)
+    try:
+        length = int(head[at + len(marker):line_end if line_end >= 0 else len(head)].strip())
+    except ValueError:
+        return False
+    return len(data) - (end + 4) >= length
+
+
 def parse_response(data):
     """Raw response bytes -> (status, headers with lower-case names, body).
 

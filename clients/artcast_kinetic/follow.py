@@ -16,61 +16,13 @@ poll starts over with wait=0, and reconnects back off with jitter.
 import asyncio
 import logging
 
+from artcast_client.watch import aexchange as exchange  # one asyncio exchange for every Python client
 from artcast_core.backoff import Backoff
 from artcast_core.errors import WireError
 from artcast_core.http import parse_response, parse_url
 from artcast_core.longpoll import DEFAULT_HOLD, LongPoll
 
 log = logging.getLogger("artcast.kinetic")
-
-MAX_RESPONSE = 1 << 20   # a datum is at most 8 KiB; anything huge is not ours
-
-def _complete(data):
-    """True once `data` holds a whole response (by Content-Length)."""
-    end = data.find(b"\r\n\r\n")
-    if end < 0:
-        return False
-    head = data[:end].lower()
-    if head.startswith(b"http/1.1 204") or head.startswith(b"http/1.0 204") or b" 304 " in head.split(b"\r\n")[0]:
-        return True
-    marker = b"\r\ncontent-length:"
-    at = head.find(marker)
-    if at < 0:
-        return False   # read until the server closes
-    line_end = head.find(b"\r\n", at + 2)
-    length_text = head[at + len(marker):line_end if line_end >= 0 else len(head)]
-    try:
-        length = int(length_text.strip())
-    except ValueError:
-        return False
-    return len(data) - (end + 4) >= length
-
-
-async def exchange(host, port, request, timeout):
-    """Send one request, read one whole response (bytes). Raises OSError,
-    asyncio.TimeoutError or WireError."""
-    async def run():
-        reader, writer = await asyncio.open_connection(host, port)
-        try:
-            writer.write(request)
-            await writer.drain()
-            data = b""
-            while not _complete(data):
-                chunk = await reader.read(65536)
-                if not chunk:
-                    break
-                data += chunk
-                if len(data) > MAX_RESPONSE:
-                    raise WireError("bad-response", "response larger than %d bytes" % MAX_RESPONSE)
-            return data
-        finally:
-            writer.close()
-            try:
-                await writer.wait_closed()
-            except (OSError, asyncio.CancelledError):
-                pass
-    return await asyncio.wait_for(run(), timeout)
-
 
 async def follow(url, key, on_value, on_link, hold=DEFAULT_HOLD, backoff=None, sleep=None):
     """Follow `key` forever (until cancelled).

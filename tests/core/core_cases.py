@@ -7,7 +7,7 @@ from artcast_core.datagram import (encode_datum, encode_registration, parse_datu
                                    MAX_DATAGRAM_BYTES)
 from artcast_core.errors import WireError
 from artcast_core.etag import etag_for, etag_matches
-from artcast_core.http import build_get, parse_response, parse_url
+from artcast_core.http import build_get, parse_response, parse_url, response_complete
 from artcast_core.keys import is_valid_key, key_problem
 from artcast_core.longpoll import LongPoll
 from artcast_core.negotiate import choose
@@ -120,6 +120,11 @@ def test_http_helpers():
     raises("bad-response", parse_response, b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n12")
     raises("bad-response", parse_response, b"garbage\r\n\r\n")
     raises("bad-response", parse_response, b"HTTP/1.1 200")
+    whole = b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n123"
+    assert response_complete(whole) and not response_complete(whole[:-1])
+    assert not response_complete(b"HTTP/1.1 200 OK\r\nContent-Len")
+    assert response_complete(b"HTTP/1.1 204 No Content\r\nX: y\r\n\r\n")
+    assert not response_complete(b"HTTP/1.1 200 OK\r\n\r\nno length: read until close")
 
 
 def test_longpoll_sequence():

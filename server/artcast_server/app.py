@@ -4,6 +4,7 @@
     GET /artcasts           every known artcast (JSON, or HTML for browsers)
     GET /artcasts/<key>     the key's next value (long-poll), or its live page
     GET /status             counters for the operator
+    GET /favicon.ico        204 (pages carry an inline icon)
     OPTIONS *               CORS preflight
 
 `create_app(hub, settings)` returns the microdot application; listen.py
@@ -17,6 +18,7 @@ from artcast_core.keys import key_problem
 from artcast_core.negotiate import choose
 from artcast_server import VERSION, pages
 from artcast_server.hub import Overloaded
+from artcast_server.listing import close_keys, listing_page, parse_limit
 from artcast_server.responses import (FORMATS, HTML, JSON, OFFERED, REASONS, error, held_response,
                                       no_content, value_response)
 
@@ -97,13 +99,24 @@ def create_app(hub, settings):
 
     @app.get("/artcasts")
     async def artcasts(request):
-        entries = [hub.artcasts[key].listing() for key in sorted(hub.artcasts)]
         media = pick_media(request, (JSON, HTML))
+        if media not in (JSON, HTML):
+            return error(406, "Not Acceptable: /artcasts is offered as application/json or text/html")
+        try:
+            page = listing_page(hub, request.args.get("after"), parse_limit(request.args.get("limit")))
+        except ValueError as exc:
+            return error(400, str(exc))
+        headers = {"Content-Type": "text/html; charset=UTF-8" if media == HTML else "application/json"}
+        if page.next_after is not None:
+            headers["Link"] = '</artcasts?after=%s&limit=%d>; rel="next"' % (
+                page.next_after, len(page.entries))
         if media == HTML:
-            return pages.list_page(entries), 200, {"Content-Type": "text/html; charset=UTF-8"}
-        if media == JSON:
-            return entries
-        return error(406, "Not Acceptable: /artcasts is offered as application/json or text/html")
+            return pages.list_page(page.entries, page.next_after), 200, headers
+        return page.body, 200, headers
+
+    @app.get("/favicon.ico")
+    async def favicon(request):
+        return no_content()      # pages carry an inline icon; this keeps other tools' 404s out of the log
 
     @app.get("/status")
     async def status(request):
@@ -120,7 +133,9 @@ def create_app(hub, settings):
         if media is None:
             return error(406, "Not Acceptable: offered are application/json, text/plain, text/html")
         if media == HTML:
-            return pages.live_page(key, hub.meta(key), int(hold_time(20, settings.poll_timeout))), 200, \
+            known = key in hub.artcasts
+            return pages.live_page(key, hub.meta(key), int(hold_time(20, settings.poll_timeout)), known,
+                                   () if known else close_keys(hub, key)), 200, \
                 {"Content-Type": "text/html; charset=UTF-8", "Vary": "Accept"}
 
         etag = request.headers.get("If-None-Match") or request.args.get("after")

@@ -4,10 +4,53 @@ No CDN, no framework: one small inline script per page, so a gallery
 laptop with no internet shows live values. The live page follows its key
 with the same long-poll any device uses (wait=0 first, then ?after=ETag),
 and draws a small chart when the values are numbers.
+
+Everything a source registered is shown as text (HTML-escaped, lone
+surrogates as U+FFFD): a page never fails on odd text and never renders a
+source's markup. A license URI becomes a link only for the schemes in
+LINK_SCHEMES; anything else (javascript:, data:, ...) is shown as text.
+Pages are returned as UTF-8 bytes.
 """
 
 import json
-from html import escape
+from html import escape as _escape
+
+LINK_SCHEMES = ("http:", "https:", "mailto:")
+
+
+def _plain(text):
+    """Any registered value as text a page can always encode."""
+    if text is None:
+        return ""
+    if not isinstance(text, str):
+        text = json.dumps(text)
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
+def escape(text):
+    return _escape(_plain(text))
+
+
+def link_target(uri):
+    r"""The URI as a browser would read it, if its scheme may be a link, else None.
+
+    Browsers drop ASCII tab and newlines anywhere in a URL and C0 controls
+    and spaces at its ends, so " java\\tscript:" is javascript: to them: the
+    scheme is checked on what the browser would see.
+
+    >>> link_target(" HTTPS://example.org/x "), link_target(" java\tscript:alert(1)")
+    ('HTTPS://example.org/x', None)
+    """
+    if not isinstance(uri, str):
+        return None
+    seen = _plain(uri).replace("\t", "").replace("\n", "").replace("\r", "")
+    seen = seen.strip("".join(chr(c) for c in range(0x21)))
+    lower = seen.lower()
+    for scheme in LINK_SCHEMES:
+        if lower.startswith(scheme):
+            return seen
+    return None
+
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:46rem;padding:0 1rem;color:#222}
@@ -15,25 +58,37 @@ a{color:#0a5bd3}h1{font-size:1.4rem;font-weight:600}code{font-size:1.05em}
 table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.4rem .6rem;border-bottom:1px solid #ddd;vertical-align:top}
 .value{font-size:3rem;font-weight:600;margin:1rem 0;word-break:break-all;white-space:pre-wrap}
 .meta{color:#555}.state{color:#777;font-size:.9rem}canvas{width:100%;max-width:600px;border:1px solid #eee}
+td,h1,p{overflow-wrap:anywhere}.note{background:#fff6d5;padding:.5rem .8rem}
+@media (max-width:600px){body{margin:1rem auto}thead{display:none}table,tbody,tr,td{display:block}
+tr{border-bottom:1px solid #ddd;padding:.3rem 0}td{border:0;padding:.15rem .2rem}td:empty{display:none}}
 """
 
 
 def _page(title, body):
     return ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+            "<link rel=\"icon\" href=\"data:,\">"
             "<title>%s</title><style>%s</style></head><body>%s</body></html>\n"
-            % (escape(title), _STYLE, body))
+            % (escape(title), _STYLE, body)).encode("utf-8", "replace")
 
 
 def _license_html(meta):
     lic = meta.get("license")
-    if not lic:
+    if not lic or not isinstance(lic, dict):
         return ""
-    return "<a href=\"%s\" rel=\"license\">%s</a>" % (escape(lic["uri"]), escape(lic.get("title") or lic["uri"]))
+    uri = lic.get("uri")
+    title = lic.get("title") or uri
+    target = link_target(uri)
+    if target is None:
+        if title == uri:
+            return escape(uri)
+        return "%s (<span class=\"uri\">%s</span>)" % (escape(title), escape(uri))
+    return "<a href=\"%s\" rel=\"license\">%s</a>" % (escape(target), escape(title))
 
 
-def list_page(entries):
-    """`entries` as for GET /artcasts (JSON): dicts with "key" and metadata."""
+def list_page(entries, next_after=None):
+    """`entries` as for GET /artcasts (JSON): dicts with "key" and metadata;
+    `next_after`: the last key of this page when more follow."""
     rows = []
     for entry in entries:
         key = entry["key"]
@@ -44,6 +99,8 @@ def list_page(entries):
         rows.append("<tr><td colspan=\"4\">No artcasts yet. Start a source (see README).</td></tr>")
     body = ("<h1>Artcasts</h1><table><thead><tr><th>Key</th><th>Description</th>"
             "<th>Provenance</th><th>License</th></tr></thead><tbody>%s</tbody></table>" % "".join(rows))
+    if next_after is not None:
+        body += "<p><a id=\"next\" href=\"/artcasts?after=%s\">More artcasts</a></p>" % escape(next_after)
     return _page("Artcasts", body)
 
 
@@ -51,6 +108,7 @@ _LIVE_SCRIPT = """
 const KEY = %s, HOLD = %d;
 const valueEl = document.getElementById('value'), stateEl = document.getElementById('state');
 const chart = document.getElementById('chart'), points = [];
+const unknownEl = document.getElementById('unknown');
 const sleep = ms => new Promise(r => setTimeout(r, ms));
 function show(v) {
   valueEl.textContent = (typeof v === 'string') ? v : JSON.stringify(v, null, 1);
@@ -66,7 +124,10 @@ function draw() {
     const y = h - 14 - (p - lo) / span * (h - 28);
     i ? c.lineTo(x, y) : c.moveTo(x, y);
   });
-  c.stroke(); c.fillStyle = '#777'; c.font = '11px sans-serif';
+  c.stroke();
+  const last = points.length - 1, lx = last ? w - 2 : w / 2, ly = h - 14 - (points[last] - lo) / span * (h - 28);
+  c.fillStyle = '#0a5bd3'; c.beginPath(); c.arc(lx, ly, 3, 0, 2 * Math.PI); c.fill();
+  c.fillStyle = '#777'; c.font = '11px sans-serif';
   c.fillText(String(hi), 4, 11); c.fillText(String(lo), 4, h - 2);
 }
 async function follow() {
@@ -79,6 +140,7 @@ async function follow() {
       const r = await fetch(url, {cache: 'no-store'});
       if (r.status === 200) {
         etag = r.headers.get('ETag'); show(await r.json());
+        if (unknownEl) unknownEl.hidden = true;
         stateEl.textContent = 'live'; delay = 500;
       } else if (r.status === 204) {
         if (!primed) stateEl.textContent = 'waiting for the first value…';
@@ -94,9 +156,19 @@ follow();
 """
 
 
-def live_page(key, meta, hold):
-    """A page that shows `key`'s value as it changes."""
+def live_page(key, meta, hold, known=True, close=()):
+    """A page that shows `key`'s value as it changes. `known`: has the
+    server seen the key; if not, the page says so and links the `close`
+    keys (likely what was meant)."""
     extra = []
+    if not known:
+        note = "This server has never seen <code>%s</code> (yet)." % escape(key)
+        if close:
+            note += " Close matches: " + ", ".join(
+                "<a href=\"/artcasts/%s\"><code>%s</code></a>" % (escape(k), escape(k)) for k in close)
+        else:
+            note += " See <a href=\"/artcasts\">all artcasts</a>."
+        extra.append("<p id=\"unknown\" class=\"note\">%s</p>" % note)
     for field in ("description", "provenance"):
         if meta.get(field):
             extra.append("<p class=\"meta\">%s</p>" % escape(meta[field]))

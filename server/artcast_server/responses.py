@@ -8,6 +8,7 @@ added by the app's after-request hooks.
 
 from microdot import Response
 
+from artcast_core.text import strip_controls
 from artcast_core.values import as_json, as_text
 
 JSON = "application/json"
@@ -27,19 +28,69 @@ def rendered(datum, media):
     body = datum.rendered.get(media)
     if body is None:
         text = as_json(datum.value) if media == JSON else as_text(datum.value)
-        body = datum.rendered[media] = text.encode("utf-8")
+        # "replace": a lone surrogate in a string value must not fail the answer
+        body = datum.rendered[media] = text.encode("utf-8", "replace")
     return body
 
 
+# What registration text may add to a value response: the Arduino sketch
+# reads at most 1,024 bytes of response (ARTCAST_MAX_RESPONSE), so a source's
+# license must never push a small value past that.
+LINK_MAX = 200               # bytes of the Link header's value, at most
+TITLE_MAX = 60               # characters of the license title, at most
+
+# Characters a URI may hold unescaped (RFC 3986 unreserved + reserved + %).
+_URI_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+                      "-._~:/?#[]@!$&'()*+,;=%")
+# RFC 8187 attr-char: what title*= may hold unescaped.
+_ATTR_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+                       "!#$&+-.^_`|~")
+
+
+def _percent(text, safe):
+    return "".join(chr(b) if chr(b) in safe else "%%%02X" % b
+                   for b in text.encode("utf-8", "replace"))
+
+
+def _title_params(title):
+    """title="ascii" (non-ASCII as ?) plus, when needed, RFC 8187 title*."""
+    ascii_title = title.encode("ascii", "replace").decode("ascii")
+    params = '; title="%s"' % ascii_title.replace("\\", "\\\\").replace('"', '\\"')
+    if ascii_title != title:
+        params += "; title*=UTF-8''" + _percent(title, _ATTR_SAFE)
+    return params
+
+
 def license_link(meta):
+    """The `Link: <uri>; rel="license"; title=...` value for a key's license, or None.
+
+    Pure ASCII whatever the source registered, so every client can read it
+    (the firmware reads header bytes, browsers read latin-1): control
+    characters (CR, LF, NUL, ...) and lone surrogates removed, the URI
+    percent-encoded, the title as ASCII in title= and exact in RFC 8187
+    title*=. At most LINK_MAX bytes: a long title is cut (ending "..."),
+    a URI too long to fit sends no Link at all (the pages still show it).
+    """
     lic = meta.get("license")
-    if not lic or not lic.get("uri"):
+    if not lic or not isinstance(lic, dict) or not isinstance(lic.get("uri"), str):
         return None
-    uri = lic["uri"].replace(">", "%3E").replace("\r", "").replace("\n", "")
-    link = "<%s>; rel=\"license\"" % uri
+    uri = _percent(strip_controls(lic["uri"]).strip(), _URI_SAFE)
+    if not uri:
+        return None
+    link = '<%s>; rel="license"' % uri
+    if len(link) > LINK_MAX:
+        return None
     title = lic.get("title")
-    if title:
-        link += "; title=\"%s\"" % title.replace("\\", "\\\\").replace('"', '\\"').replace("\r", " ").replace("\n", " ")
+    title = " ".join(strip_controls(title).split()) if isinstance(title, str) else ""
+    if len(title) > TITLE_MAX:
+        title = title[:TITLE_MAX - 3].rstrip() + "..."
+    while title:
+        with_title = link + _title_params(title)
+        if len(with_title) <= LINK_MAX:
+            return with_title
+        title = title[:max(0, len(title) - 4 - (len(with_title) - LINK_MAX) // 9)].rstrip() + "..."
+        if title == "...":
+            break
     return link
 
 

@@ -131,6 +131,7 @@ def daemonize(keep):
 
 async def serve(args, tcp, udp, errors, access):
     loop = asyncio.get_running_loop()
+    errors.install(loop)        # every asyncio error path into the rate-limited error log
     hub = Hub(max_keys=args.max_keys, max_clients=args.max_clients)
     settings = Settings(poll_timeout=args.poll_timeout, cors_origin=args.access_control_allow_origin)
     http = HTTPServer(create_app(hub, settings), hub, settings, access)

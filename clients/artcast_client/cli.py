@@ -8,10 +8,12 @@
 """
 
 import argparse
+import difflib
 import json
 import sys
 
 from artcast_core.datagram import DATA_PORT, DEFAULT_GROUP
+from artcast_core.text import printable
 
 DEFAULT_SERVER = "http://127.0.0.1:8888"
 
@@ -32,33 +34,58 @@ def cmd_send(args):
     return 0
 
 
+def unknown_key_note(server, key):
+    """A line saying `server` has never seen `key`, with close matches (a
+    misspelt key would otherwise wait in silence), or None when it knows the
+    key or cannot be asked."""
+    from artcast_client.watch import fetch_listing
+    try:
+        keys = [entry.get("key") for entry in fetch_listing(server)]
+    except Exception:           # the watch loop itself reports an unreachable server
+        return None
+    keys = [k for k in keys if isinstance(k, str)]
+    if key in keys:
+        return None
+    note = "%s has never seen %s (yet)" % (server, key)
+    close = difflib.get_close_matches(key, keys, 5, 0.6)
+    if close:
+        note += "; close matches: " + ", ".join(close)
+    elif keys:
+        note += "; `artcast list --server %s` shows the %d keys it knows" % (server, len(keys))
+    return printable(note)
+
+
 def cmd_watch(args):
     from artcast_client.watch import watch
 
     def on_error(exc, delay):
-        print("artcast: %s; retrying in %.1fs" % (exc, delay), file=sys.stderr, flush=True)
+        print(printable("artcast: %s; retrying in %.1fs" % (exc, delay)), file=sys.stderr, flush=True)
 
+    note = unknown_key_note(args.server, args.key)
+    if note:
+        print("artcast watch: " + note, file=sys.stderr, flush=True)
     try:
         for value in watch(args.server, args.key, fmt="text" if args.text else "json", on_error=on_error):
-            print(value if args.text else json.dumps(value), flush=True)
+            # every value on one line, control characters escaped (\x1b, \r, \n)
+            print(printable(value if args.text else json.dumps(value)), flush=True)
     except KeyboardInterrupt:
         pass
     return 0
 
 
 def cmd_list(args):
-    from artcast_client.watch import fetch
-    entries = fetch(args.server, "/artcasts")
+    from artcast_client.watch import fetch_listing
+    entries = fetch_listing(args.server)
     if args.json:
         print(json.dumps(entries, indent=1))
         return 0
     if not entries:
         print("(no artcasts yet)")
     for entry in entries:
-        line = entry["key"]
+        line = str(entry.get("key"))
         if entry.get("description"):
-            line += "  -  " + entry["description"]
-        print(line)
+            line += "  -  " + str(entry["description"])
+        print(printable(line))
     return 0
 
 
@@ -80,7 +107,7 @@ def build_parser():
     p = sub.add_parser("watch", help="print each value of a key as it arrives")
     p.add_argument("key")
     p.add_argument("--server", default=DEFAULT_SERVER, help="default " + DEFAULT_SERVER)
-    p.add_argument("--text", action="store_true", help="ask for text/plain values")
+    p.add_argument("--text", action="store_true", help="ask for text/plain values (one per line; control characters and newlines shown escaped, e.g. \\x1b)")
     p.set_defaults(run=cmd_watch)
 
     p = sub.add_parser("list", help="list the artcasts a server knows")
@@ -102,7 +129,7 @@ def main(argv=None):
     try:
         return args.run(args)
     except (OSError, ValueError) as exc:
-        print("artcast %s: %s" % (args.command, exc), file=sys.stderr)
+        print(printable("artcast %s: %s" % (args.command, exc)), file=sys.stderr)
         return 1
 
 

@@ -27,14 +27,39 @@ def _exchange(host, port, request, timeout):
     return data
 
 
-def fetch(url, path, timeout=10.0):
-    """GET `path` once and return the decoded JSON (for /artcasts, /status)."""
+def _get_json(url, path, timeout):
     host, port, prefix = parse_url(url)
     data = _exchange(host, port, build_get(host, port, prefix + path, {"Accept": "application/json"}), timeout)
     status, headers, body = parse_response(data)
     if status != 200:
         raise WireError("http-%d" % status, "%s answered %d: %s" % (url, status, body[:200].decode("utf-8", "replace")))
-    return json.loads(body.decode("utf-8"))
+    return headers, json.loads(body.decode("utf-8"))
+
+
+def fetch(url, path, timeout=10.0):
+    """GET `path` once and return the decoded JSON (for /artcasts, /status)."""
+    return _get_json(url, path, timeout)[1]
+
+
+def _next_page(link):
+    """The target of `Link: <...>; rel="next"`, or None."""
+    for part in (link or "").split(","):
+        if 'rel="next"' in part and "<" in part and ">" in part:
+            return part[part.index("<") + 1:part.index(">")]
+    return None
+
+
+def fetch_listing(url, max_pages=20, timeout=10.0):
+    """Every entry of GET /artcasts, following the server's pages
+    (Link rel="next"), at most `max_pages` of them (PROTOCOL.md)."""
+    entries, path = [], "/artcasts"
+    for _ in range(max_pages):
+        headers, page = _get_json(url, path, timeout)
+        entries.extend(page)
+        path = _next_page(headers.get("link"))
+        if path is None or not path.startswith("/artcasts?"):
+            break
+    return entries
 
 
 def watch(url, key, hold=DEFAULT_HOLD, fmt="json", on_error=None, backoff=None, sleep=time.sleep):

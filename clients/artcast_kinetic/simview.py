@@ -11,6 +11,10 @@ servo as its angle on a gauge, each pin ON/off, each PWM its duty:
       120.0°  [================>        ]  1667 us
 
 With NO_COLOR set (no-color.org) pixels are shown as hex codes instead.
+Text from the network or a piece file (values, keys, names, errors, the
+server URL) is escaped with artcast_core.text.printable: a value cannot
+move the cursor or retitle the terminal; the only escapes written are this
+view's own colours and repaint.
 TerminalView repaints in place on a terminal, at most `rate` times a
 second, and appends plain frames when stdout is a pipe or file.
 """
@@ -18,6 +22,8 @@ second, and appends plain frames when stdout is a pipe or file.
 import os
 import sys
 import time
+
+from artcast_core.text import printable
 
 GAUGE = 24
 PER_ROW = 40
@@ -38,14 +44,15 @@ def _value(item):
     value = item["value"]
     if not item.get("has_value"):
         return "-"
-    text = repr(value) if not isinstance(value, str) else value
+    text = printable(repr(value) if not isinstance(value, str) else value)
     return text if len(text) <= 30 else text[:27] + "..."
 
 
 def render(snap, colour=True):
-    lines = ["%s   %s   %s" % (snap["name"], snap["server"], snap["backend"])]
+    lines = [printable("%s   %s   %s" % (snap["name"], snap["server"], snap["backend"]))]
     for item in snap["outputs"]:
-        lines.append("%-8s %-12s %s = %s  %s" % (item["name"][:8], item["where"], item["key"], _value(item), _link(item)))
+        lines.append(printable("%-8s %-12s %s = %s  %s" % (item["name"][:8], item["where"], item["key"], _value(item),
+                                                             _link(item))))
         kind = item["kind"]
         if kind == "neopixel":
             px = item["pixels"]
@@ -67,7 +74,7 @@ def render(snap, colour=True):
             lines.append("  duty %5.1f%% [%s%s]" % (duty * 100, "#" * int(round(duty * GAUGE)),
                                                     " " * (GAUGE - int(round(duty * GAUGE)))))
         if item["error"]:
-            lines.append("  ignored last value: %s" % item["error"])
+            lines.append(printable("  ignored last value: %s" % item["error"]))
     return "\n".join(lines)
 
 

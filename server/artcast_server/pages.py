@@ -172,8 +172,9 @@ def live_page(key, meta, hold, known=True, close=()):
     for field in ("description", "provenance"):
         if meta.get(field):
             extra.append("<p class=\"meta\">%s</p>" % escape(meta[field]))
-    if meta.get("license"):
-        extra.append("<p class=\"meta\">License: %s</p>" % _license_html(meta))
+    licence = _license_html(meta)
+    if licence:
+        extra.append("<p class=\"meta\">License: %s</p>" % licence)
     script = _LIVE_SCRIPT % (json.dumps(key).replace("</", "<\\/"), hold)
     body = ("<p><a href=\"/artcasts\">All artcasts</a></p><h1>Artcast <code>%s</code></h1>%s"
             "<div id=\"value\" class=\"value\">–</div><canvas id=\"chart\" width=\"600\" height=\"160\" hidden></canvas>"

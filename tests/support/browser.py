@@ -66,11 +66,22 @@ class Browser:
         result = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
         return result["result"].get("value")
 
-    def wait_for(self, expression, expected, timeout=10.0):
+    def set_viewport(self, width, height, mobile=True):
+        """Emulate a phone-sized window (CSS pixels)."""
+        self.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1,
+                  mobile=mobile)
+
+    def wait_for(self, expression, expected, timeout=30.0):
+        """Poll `expression` until it equals `expected`. While the page
+        navigates there is no context to evaluate in: that is "not yet", not
+        a failure (a busy machine makes that window long)."""
         deadline = time.monotonic() + timeout
         value = None
         while time.monotonic() < deadline:
-            value = self.evaluate(expression)
+            try:
+                value = self.evaluate(expression)
+            except AssertionError as exc:       # "Cannot find context", "context was destroyed"
+                value = exc
             if value == expected:
                 return value
             time.sleep(0.05)

@@ -60,7 +60,7 @@ def printable(text, keep_newlines=False):
     """
     if not isinstance(text, str):
         text = str(text)
-    if _clean_fast(text):
+    if _clean_fast(text.replace("\n", " ") if keep_newlines else text):
         return text
     out = []
     start = 0

@@ -45,7 +45,7 @@ class _Printable(logging.Formatter):
         return printable(super().format(record), keep_newlines=True)
 
 
-def make_logger(name, path, size, count, fmt):
+def make_logger(name, path, size, count, fmt, formatter=logging.Formatter):
     logger = logging.getLogger(name)
     for old in logger.handlers:
         old.close()
@@ -53,7 +53,7 @@ def make_logger(name, path, size, count, fmt):
     logger.propagate = False
     logger.setLevel(logging.INFO)
     handler = _handler(path, size, count)
-    handler.setFormatter(_Printable(fmt))
+    handler.setFormatter(formatter(fmt))
     logger.addHandler(handler)
     return logger
 
@@ -88,7 +88,8 @@ class AccessLog:
 
 class ErrorLog:
     def __init__(self, path=None, size=10 * 1024 * 1024, count=100, clock=time.monotonic, verbose=False):
-        self.logger = make_logger("artcast.error", path, size, count, "%(asctime)s %(levelname)s %(message)s")
+        self.logger = make_logger("artcast.error", path, size, count, "%(asctime)s %(levelname)s %(message)s",
+                                  _Printable)
         if verbose:
             self.logger.setLevel(logging.DEBUG)
         self.clock = clock

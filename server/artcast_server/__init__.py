@@ -8,6 +8,7 @@ Modules, outside in:
   app.py        the microdot routes (thin: parse, ask the hub, answer)
   responses.py  value / 204 / error responses and their headers
   pages.py      the HTML list page and live key page
+  listing.py    GET /artcasts in bounded pages; keys close to a misspelt one
   multicast.py  the UDP multicast receivers (datagram -> hub)
   hub.py        state: artcasts, latest datum per key, waiting requests, counters
   logs.py       access log (NCSA combined) and rate-limited error log

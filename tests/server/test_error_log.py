@@ -101,3 +101,23 @@ def test_access_log_escapes_control_characters(tmp_path):
     for byte in (b"\x1b", b"\x07", b"\r", "\x9b".encode()):
         assert byte not in data
     assert b'"evil\\x1b]0;owned\\x07\\r\\x9b"' in data
+
+
+def test_real_server_access_log_escapes_agent_and_url(server_factory, tmp_path):
+    import socket
+    import time
+    log = tmp_path / "real-access.log"
+    server = server_factory("--access-log", str(log))
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+        s.sendall("GET /artcasts/x\x1b[2J?wait=0 HTTP/1.1\r\nHost: x\r\n"
+                  "User-Agent: evil\x1b]0;owned\x07\x9b\r\nReferer: r\x1bq\r\n\r\n".encode("utf-8"))
+        while s.recv(65536):
+            pass
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and "owned" not in (log.read_text() if log.exists() else ""):
+        time.sleep(0.05)
+    data = log.read_bytes()
+    assert b"owned" in data
+    for byte in (b"\x1b", b"\x07", "\x9b".encode()):
+        assert byte not in data, data
+    assert b'"evil\\x1b]0;owned\\x07\\x9b"' in data

@@ -18,7 +18,7 @@ import json
 
 PAGE_ENTRIES = 1000          # entries per page, at most (and the default)
 PAGE_BYTES = 256 * 1024      # JSON bytes per page, about (at least one entry is always sent)
-CLOSE_CANDIDATES = 400       # keys compared with a misspelt one, at most
+CLOSE_CANDIDATES = 200       # keys compared with a misspelt one, at most
 
 
 class _SortedKeys:

@@ -1,9 +1,10 @@
 # One output of a piece, end to end, without hardware:
 # value -> field -> mapping -> motion -> device state.
 #
-# The Pi client and the ESP32 firmware each own a device object with ONE
-# write call; between values they call `frame(dt)` and write the state it
-# returns when it changed. Everything that decides what the hardware shows
+# The piece runtime (runtime.py, shared by the Pi client and the ESP32
+# firmware) holds one Output per output of a piece: it calls `frame(dt)`
+# and hands the state it returns to the device's ONE write call when it
+# changed. Everything that decides what the hardware shows
 # (mapping, fades, slew, brightness limit, power cap, the offline status
 # pixel) lives here, so both run the same code and tests/vectors/mapping.json
 # pins it down.
@@ -13,10 +14,16 @@
 #   ...                        "mapping": {"type": "linear", "from": [0, 10]},
 #   ...                        "motion": {"slew": 60}}])[0]
 #   >>> out = Output(spec)
-#   >>> out.accept(0); out.frame(0)
+#   >>> out.accept(0)                       # the target angle: 0..10 -> 0..180 deg
+#   0.0
+#   >>> out.frame(0)                        # a servo's first angle is taken at once
 #   (True, 0.0)
-#   >>> out.accept(10); out.frame(1.0)      # 60 deg/s: one second later
+#   >>> out.accept(10)
+#   180.0
+#   >>> out.frame(1.0)                      # at 60 deg/s: one second later
 #   (True, 60.0)
+#   >>> out.frame(0.5)
+#   (True, 90.0)
 #
 # Device states returned by frame():
 #   neopixel  list of pixel tuples, brightness and power cap applied

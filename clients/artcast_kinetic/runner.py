@@ -1,14 +1,15 @@
-"""Run a piece: long-polls in, shared-core outputs in the middle, devices out.
+"""Run a piece on a Pi: long-polls in, the shared piece runtime in the middle, devices out.
 
     runner = PieceRunner(piece, SimulatedBackend())
     await runner.run()          # until cancelled; parks every output on the way out
 
-One follow() task per distinct key (outputs sharing a key share the poll).
-Each value goes through artcast_core.output.Output (field, mapping,
-motion); a value that does not fit an output is logged and ignored. A frame
-task advances fades and slews on the backend's clock, FPS times a second
-while anything moves and not at all when nothing does, and writes a device
-only when its state changed.
+What every output shows, and when, is artcast_core.runtime.PieceRuntime's
+(the ESP32 firmware runs the same class): values and link news go in with
+the backend clock's time, changed device states come back through one
+write call. This shell adds the asyncio side: one follow() task per
+distinct key (outputs sharing a key share the poll), a frame task that
+runs FPS times a second while anything moves and not at all when nothing
+does, logging, and the listeners the --simulate views hang on.
 """
 
 import asyncio
@@ -16,7 +17,7 @@ import logging
 
 from artcast_core.colour import as_hex
 from artcast_core.mapping import MappingError, pin_level, servo_pulse_us
-from artcast_core.output import build_outputs
+from artcast_core.runtime import PieceRuntime
 from artcast_kinetic.follow import follow
 
 log = logging.getLogger("artcast.kinetic")
@@ -32,20 +33,20 @@ class PieceRunner:
         self.server = server or piece["server"]
         self.fps = fps
         self.backoff_factory = backoff_factory
-        self.outputs = build_outputs(piece)
+        self.runtime = PieceRuntime(piece, self._write)
         self.devices = []
-        self.values = {}        # key -> last value received
-        self.online = {}        # key -> True / False (None before the first answer)
-        self.errors = {}        # output index -> last rejected-value message
+        # The runtime's own objects, named for the views and tests.
+        self.outputs = self.runtime.outputs
+        self.values = self.runtime.values    # key -> last value received
+        self.online = self.runtime.online    # key -> True / False (None before the first answer)
+        self.errors = self.runtime.errors    # output index -> last rejected-value message
+        self.keys = self.runtime.keys
         self.listeners = []     # called with no arguments after every frame that wrote something
-        self.keys = []
-        for out in self.outputs:
-            if out.key not in self.keys:
-                self.keys.append(out.key)
-                self.online[out.key] = None
         self._wake = None
-        self._last = None
-        self.frames = 0
+
+    @property
+    def frames(self):
+        return self.runtime.frames
 
     # --- devices --------------------------------------------------------
 
@@ -64,44 +65,31 @@ class PieceRunner:
         except Exception:
             self.backend.close()
             raise
-        self._last = self.clock.now()
-        self.frame()
+        self._frame_done(self.runtime.start(self.clock.now()))
 
     def close(self):
         """Park every output (dark, released, off) and free the hardware."""
-        for out in self.outputs:
-            out.last = out.park()
+        self.runtime.park()
         self.backend.close()
         self._notify()
+
+    def _write(self, index, state):
+        # The one hardware step: the runtime calls it for a changed state.
+        self.devices[index].write(state)
 
     # --- values in -------------------------------------------------------
 
     def deliver(self, key, value):
-        self.frame()                      # finish motion up to now first
-        self.values[key] = value
-        for i, out in enumerate(self.outputs):
-            if out.key != key:
-                continue
-            try:
-                out.accept(value)
-                self.errors.pop(i, None)
-            except MappingError as e:
-                self.errors[i] = str(e)
+        for i, e in self.runtime.accept(key, value, self.clock.now()):
+            if isinstance(e, MappingError):
                 log.warning("outputs[%d] (%s): ignored value %s: %s", i, key, _short(value), e)
-            except Exception as e:   # a bug must not stop the other outputs
-                self.errors[i] = "%s: %s" % (type(e).__name__, e)
-                log.exception("outputs[%d] (%s): value %s failed", i, key, _short(value))
-        self.frame()
+            else:   # a bug: the traceback goes to the log
+                log.error("outputs[%d] (%s): value %s failed", i, key, _short(value), exc_info=e)
         self._poke()
         self._notify()      # the value shown changed even if no device did
 
     def link(self, key, online, reason=""):
-        self.frame()
-        self.online[key] = online
-        for out in self.outputs:
-            if out.key == key:
-                out.set_online(online)
-        self.frame()
+        self.runtime.link(key, online, self.clock.now())
         self._poke()
         self._notify()
 
@@ -109,23 +97,14 @@ class PieceRunner:
 
     def frame(self):
         """Advance motion to the clock's now; write devices whose state changed."""
-        if not self.devices:
-            return
-        now = self.clock.now()
-        dt = max(0.0, now - self._last) if self._last is not None else 0.0
-        self._last = now
-        wrote = False
-        for out, device in zip(self.outputs, self.devices):
-            changed, state = out.frame(dt)
-            if changed:
-                device.write(state)
-                wrote = True
-        self.frames += 1
+        self._frame_done(self.runtime.frame(self.clock.now()))
+
+    def _frame_done(self, wrote):
         if wrote:
             self._notify()
 
     def moving(self):
-        return any(out.moving() for out in self.outputs)
+        return self.runtime.moving()
 
     def _poke(self):
         if self._wake is not None:

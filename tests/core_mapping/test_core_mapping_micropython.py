@@ -1,5 +1,5 @@
 # The core tests above, run under the real MicroPython unix port: the
-# mapping/motion/piece code ships to the ESP32 firmware unchanged.
+# mapping/motion/piece/runtime code ships to the ESP32 firmware unchanged.
 
 import os
 
@@ -8,7 +8,7 @@ import pytest
 from support.micropython import run_test_module
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-MODULES = ["test_core_vectors.py", "test_core_piece.py", "test_core_motion.py"]
+MODULES = ["test_core_vectors.py", "test_core_piece.py", "test_core_motion.py", "test_core_runtime.py"]
 
 
 @pytest.mark.parametrize("module", MODULES)

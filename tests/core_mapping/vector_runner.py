@@ -7,9 +7,9 @@
 
 import json
 
-from artcast_core.mapping import MappingError, pin_level, servo_pulse_us
-from artcast_core.output import Output, power_caps
+from artcast_core.mapping import pin_level, servo_pulse_us
 from artcast_core.piece import check_outputs
+from artcast_core.runtime import PieceRuntime
 from artcast_core.piece_fields import PieceError
 
 TOLERANCE = 0.01
@@ -64,31 +64,46 @@ def _compare(name, i, seen, expect):
 
 
 def run_case(case):
+    """Run one valid case through the shared piece runtime on a simulated
+    millisecond clock (as the firmware's; whole ms keep dt exact)."""
     name = case["name"]
     spec = check_outputs([case["output"]])[0]
     piece = {"power": None, "outputs": [spec]}
     if "power" in case:
         piece["power"] = {"supply_volts": 5, "supply_amps": case["power"]["supply_amps"],
                           "reserve_amps": case["power"].get("reserve_amps", 0)}
-    out = Output(spec, power_caps(piece)[0])
+    runtime = PieceRuntime(piece, _ignore, _elapsed_ms)
+    out = runtime.outputs[0]
+    now = 1000
+    runtime.start(now)
     problems = []
     steps = case["steps"]
     for i in range(len(steps)):
         step = steps[i]
+        now += _ms(step.get("idle", 0))   # time passes, no frame runs
         if "value" in step:
-            rejected = False
-            try:
-                out.accept(step["value"])
-            except MappingError:
-                rejected = True
+            rejected = bool(runtime.accept(spec["key"], step["value"], now))
             if rejected != bool(step.get("error")):
                 problems.append("%s step %d: value %r %s" % (
                     name, i, step["value"], "was rejected" if rejected else "was accepted, expected an error"))
         if "online" in step:
-            out.set_online(step["online"])
-        changed, state = out.frame(step.get("dt", 0))
-        problems.extend(_compare(name, i, observe(out, state), step["expect"]))
+            runtime.link(spec["key"], step["online"], now)
+        now += _ms(step.get("dt", 0))
+        runtime.frame(now)
+        problems.extend(_compare(name, i, observe(out, out.last), step["expect"]))
     return problems
+
+
+def _ignore(index, state):
+    pass
+
+
+def _ms(seconds):
+    return int(seconds * 1000 + 0.5)
+
+
+def _elapsed_ms(now, then):
+    return (now - then) / 1000.0
 
 
 def run_invalid(case):

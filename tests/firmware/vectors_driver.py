@@ -34,6 +34,8 @@ for c in range(len(cases)):
     steps = case["steps"]
     for i in range(len(steps)):
         step = steps[i]
+        # Idle time: the clock moves, no tick runs (the board slept).
+        now[0] += int(step.get("idle", 0) * 1000 + 0.5)
         if "value" in step:
             outs.on_value(key, step["value"])
         if "online" in step:

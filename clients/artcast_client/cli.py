@@ -4,7 +4,7 @@
     artcast send room/light on              (not JSON? sent as the string "on")
     artcast watch test/tick                 print each value as it arrives
     artcast list                            the artcasts a server knows
-    artcast power --pixels 60 ...           power supply and wire for a piece
+    artcast power --pixels 60 ...           alias of artcast-power (hardware/): supply and wire for a piece
 """
 
 import argparse
@@ -115,16 +115,22 @@ def build_parser():
     p.add_argument("--json", action="store_true", help="print the raw JSON")
     p.set_defaults(run=cmd_list)
 
-    sub.add_parser("power", help="power supply and wire gauge for a piece (see artcast power --help)",
+    sub.add_parser("power", help="power supply and wire gauge for a piece: an alias of artcast-power",
                    add_help=False)
     return parser
+
+
+def cmd_power(argv):
+    # The calculator is hardware/'s own command (artcast-power); the alias
+    # runs it as a process, so this client package imports nothing above it.
+    import subprocess
+    return subprocess.call([sys.executable, "-m", "artcast_hardware.power_cli"] + list(argv))
 
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["power"]:
-        from artcast_hardware.power_cli import main as power_main
-        return power_main(argv[1:])
+        return cmd_power(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)

@@ -1,4 +1,4 @@
-"""`artcast power`: how big a supply and how thick a wire a piece needs.
+"""`artcast-power` (alias `artcast power`): how big a supply and how thick a wire a piece needs.
 
 Give it the numbers by hand:
 
@@ -17,7 +17,8 @@ brightness for the supply you have. Exit status: 0 when everything fits,
 1 when the brightness limit asks for more current than the supply gives
 (the strip would brown out or the supply overheat), 2 for bad input.
 
-The lead's `artcast` command dispatches `artcast power ...` to `main()`.
+Installed as `artcast-power` (this folder's own command); `artcast power`
+in the client CLI is an alias that runs it.
 """
 
 import argparse

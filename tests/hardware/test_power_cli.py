@@ -210,9 +210,10 @@ def test_hardware_docstring_examples():
         assert tried >= 2 and failures == 0, module.__name__
 
 
-def test_artcast_power_through_the_artcast_command(capsys):
-    """`artcast power ...` (the lead's CLI) reaches this calculator."""
+def test_artcast_power_through_the_artcast_command(capfd):
+    """`artcast power ...` (an alias in the client CLI) runs this calculator's
+    own command, artcast-power, as a process (so capfd, not capsys)."""
     from artcast_client.cli import main as artcast_main
     code = artcast_main(["power", "--pixels", "300", "--supply-amps", "10"])
     assert code == 1
-    assert "Lower the brightness limit to 0.44" in capsys.readouterr().out
+    assert "Lower the brightness limit to 0.44" in capfd.readouterr().out

@@ -4,6 +4,7 @@
   servo with "pin"       -> rpi_gpio.GpioServo        (RPi.GPIO / rpi-lgpio)
   servo with "pca9685"   -> servokit.Pca9685Servo     (adafruit-circuitpython-servokit)
   pin, pwm               -> rpi_gpio.GpioPin, GpioPwm
+  input (a button, PIR)  -> rpi_gpio.GpioInput        (RPi.GPIO / rpi-lgpio)
 
 Libraries are imported only for the device kinds a piece uses, so a piece
 with only a strip does not need RPi.GPIO and vice versa.
@@ -33,9 +34,18 @@ def needed_modules(piece):
     return names
 
 
+# What reading an input pin needs.
+INPUT_MODULES = ("RPi.GPIO",)
+
+
 def hardware_problem(piece):
     """None when this machine can drive the piece, else why not (one line)."""
-    for name in needed_modules(piece):
+    return modules_problem(needed_modules(piece))
+
+
+def modules_problem(names):
+    """None when every module imports, else why the first one does not."""
+    for name in names:
         try:
             __import__(name)
         except Exception as e:  # ImportError, RuntimeError("only on a Raspberry Pi"), NotImplementedError
@@ -89,6 +99,10 @@ class HardwareBackend(Backend):
         if kind == "pin":
             return rpi_gpio.GpioPin(spec)
         return rpi_gpio.GpioPwm(spec)
+
+    def _make_input(self, pin, pull, active_low):
+        from artcast_kinetic.backends.rpi_gpio import GpioInput
+        return GpioInput(pin, pull, active_low)
 
     def describe(self, spec):
         dev = spec["device"]

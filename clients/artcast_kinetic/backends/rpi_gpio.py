@@ -1,4 +1,4 @@
-"""Servos, on/off pins and PWM through the RPi.GPIO API.
+"""Servos, on/off pins, PWM and input pins through the RPi.GPIO API.
 
 On a Pi 5 (and on Ubuntu) the `rpi-lgpio` package provides the same
 `RPi.GPIO` module on top of lgpio; on older Raspberry Pi OS the classic
@@ -13,10 +13,12 @@ Wiring notes:
          a flyback diode). "active_low": true for relay boards that switch on
          at 0 V.
   pwm    a MOSFET or motor driver input; never drive a motor from a GPIO.
+  input  a button between the GPIO and GND (internal pull-up, active low),
+         or a PIR sensor's 3.3 V output (pull down, active high).
 """
 
 from artcast_core.mapping import pin_level, pwm_duty, servo_duty
-from artcast_kinetic.backends.base import Device
+from artcast_kinetic.backends.base import Device, Input
 
 
 def gpio_module():
@@ -69,3 +71,19 @@ class GpioServo(GpioPwm):
     def write(self, angle):
         # None releases the servo: duty 0 means no pulses at all.
         GpioPwm.write(self, servo_duty(self.device, angle))
+
+
+class GpioInput(Input):
+    """An input pin with the Pi's internal pull resistor. read() -> True when active."""
+
+    def __init__(self, pin, pull="up", active_low=True):
+        super().__init__(pin, pull, active_low)
+        self.GPIO = gpio_module()
+        pud = {"up": self.GPIO.PUD_UP, "down": self.GPIO.PUD_DOWN, "off": self.GPIO.PUD_OFF}[pull]
+        self.GPIO.setup(pin, self.GPIO.IN, pull_up_down=pud)
+
+    def read(self):
+        return self.active(self.GPIO.input(self.pin))
+
+    def release(self):
+        self.GPIO.cleanup(self.pin)

@@ -10,9 +10,17 @@ what these devices hold) and by tests, which read `history`:
 
 Like gpiozero's mock pins, the recording is the point: a test asserts on
 the sequence of states that would have reached the hardware, over time.
+
+Inputs are simulated too: set(True) presses the button (toggle() flips
+it; `artcast-gpio-source --simulate` toggles on each Enter), read() gives
+what the source would read, and `history` records each change:
+
+    button = backend.open_input(17)
+    button.set(True); button.read()   ->  True
+    button.history                    ->  [(0.0, False), (0.5, True)]
 """
 
-from artcast_kinetic.backends.base import Backend, Device
+from artcast_kinetic.backends.base import Backend, Device, Input
 
 
 class RecordingDevice(Device):
@@ -32,11 +40,39 @@ class RecordingDevice(Device):
         return [s for _, s in self.history]
 
 
+class SimulatedInput(Input):
+    """A button nobody wired: starts inactive; set() / toggle() change it."""
+
+    def __init__(self, pin, pull, active_low, clock):
+        super().__init__(pin, pull, active_low)
+        self.clock = clock
+        self.state = False
+        self.reads = 0
+        self.history = [(clock.now(), False)]
+
+    def read(self):
+        self.reads += 1
+        return self.state
+
+    def set(self, active):
+        active = bool(active)
+        if active != self.state:
+            self.state = active
+            self.history.append((self.clock.now(), active))
+
+    def toggle(self):
+        self.set(not self.state)
+        return self.state
+
+
 class SimulatedBackend(Backend):
     name = "simulate"
 
     def _make(self, spec):
         return RecordingDevice(spec, self.clock)
+
+    def _make_input(self, pin, pull, active_low):
+        return SimulatedInput(pin, pull, active_low, self.clock)
 
     def describe(self, spec):
         dev = spec["device"]

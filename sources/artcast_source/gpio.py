@@ -2,6 +2,7 @@
 
     artcast-gpio-source --pin 17 --key room-1/button               # button to GND
     artcast-gpio-source --pin 4 --key room-1/motion --pull down --active-high   # PIR
+    artcast-gpio-source --simulate --pin 17 --key room-1/button    # anywhere: Enter toggles
 
 The value is true (pressed / motion) or false. It is sent when it changes
 (after debouncing: the level must hold for --debounce seconds, so a
@@ -16,15 +17,23 @@ Wiring (hardware/ has the diagrams):
   PIR     HC-SR501: VCC to 5 V, GND to GND, OUT to GPIO4 (pin 7). Its output
           is 3.3 V when it sees motion: --pull down --active-high.
 
-Pins are read through RPi.GPIO (rpi-lgpio on a Pi 5) by polling every
---poll seconds: simple, and the debounce maths stays plain and testable.
+A source, so it lives in sources/ and sends with artcast_source. The pin
+is read through the Pi's backend layer, the same one artcast-kinetic
+drives its outputs through (artcast_kinetic.backends: RPi.GPIO, or
+rpi-lgpio on a Pi 5; or --simulate / ARTCAST_BACKEND=simulate, a
+recording stand-in toggled from the keyboard), by polling every --poll
+seconds: simple, and the debounce maths stays plain and testable.
 """
 
 import argparse
 import sys
+import threading
 import time
 
 from artcast_core.keys import key_problem
+from artcast_kinetic.backends import NAMES, choose_backend, make_backend
+from artcast_kinetic.backends.base import Input
+from artcast_kinetic.backends.hardware import MAX_BCM
 
 
 class Debouncer:
@@ -70,30 +79,6 @@ class Reporter:
         return False
 
 
-class GpioInput:
-    """One input pin through RPi.GPIO. read() -> True when active."""
-
-    PULLS = ("up", "down", "off")
-
-    def __init__(self, pin, pull="up", active_low=True):
-        import RPi.GPIO as GPIO
-        if GPIO.getmode() is None:
-            GPIO.setwarnings(False)
-            GPIO.setmode(GPIO.BCM)
-        self.GPIO = GPIO
-        self.pin = pin
-        self.active_low = active_low
-        pud = {"up": GPIO.PUD_UP, "down": GPIO.PUD_DOWN, "off": GPIO.PUD_OFF}[pull]
-        GPIO.setup(pin, GPIO.IN, pull_up_down=pud)
-
-    def read(self):
-        level = self.GPIO.input(self.pin)
-        return (level == 0) if self.active_low else (level == 1)
-
-    def close(self):
-        self.GPIO.cleanup(self.pin)
-
-
 def follow_pin(read, send, keep_going, debounce=0.05, every=30.0, poll=0.01,
                now=time.monotonic, sleep=time.sleep):
     """The loop: read, debounce, send on change and periodically."""
@@ -113,7 +98,7 @@ def parse_args(argv):
                                 description="Publish a Pi input pin (button, PIR, switch) as an artcast.")
     p.add_argument("--pin", type=int, required=True, help="BCM GPIO number (button: 17, PIR: 4)")
     p.add_argument("--key", required=True, help="artcast key, e.g. room-1/button")
-    p.add_argument("--pull", choices=GpioInput.PULLS, default="up", help="internal resistor (default up)")
+    p.add_argument("--pull", choices=Input.PULLS, default="up", help="internal resistor (default up)")
     level = p.add_mutually_exclusive_group()
     level.add_argument("--active-low", dest="active_low", action="store_true", default=True,
                        help="0 V means active (a button to GND; the default)")
@@ -123,13 +108,17 @@ def parse_args(argv):
     p.add_argument("--every", type=float, default=30.0, help="resend the value this often, seconds (30; 0 = never)")
     p.add_argument("--poll", type=float, default=0.01, help="seconds between pin reads (0.01)")
     p.add_argument("--description", help="registered description of the artcast")
+    p.add_argument("--simulate", action="store_true",
+                   help="no Pi needed: a simulated button, toggled by pressing Enter")
+    p.add_argument("--backend", choices=NAMES,
+                   help="hardware or simulate (default: $ARTCAST_BACKEND, else hardware)")
     add_source_options(p)
     args = p.parse_args(argv)
     problem = key_problem(args.key)
     if problem:
         p.error("--key: %s" % problem)
-    if not 0 <= args.pin <= 27:
-        p.error("--pin: a Raspberry Pi GPIO is 0-27 (BCM numbering), got %d" % args.pin)
+    if not 0 <= args.pin <= MAX_BCM:
+        p.error("--pin: a Raspberry Pi GPIO is 0-%d (BCM numbering), got %d" % (MAX_BCM, args.pin))
     if args.debounce < 0 or args.poll <= 0 or args.every < 0:
         p.error("--debounce and --every must be >= 0, --poll > 0")
     return args
@@ -143,21 +132,50 @@ def main(argv=None):
     description = args.description or "GPIO %d input (true = %s)" % (
         args.pin, "pulled low" if args.active_low else "high")
     try:
-        pin = GpioInput(args.pin, args.pull, args.active_low)
+        name, reason = choose_backend(explicit="simulate" if args.simulate else args.backend, fallback=False)
+    except ValueError as e:          # a wrong ARTCAST_BACKEND
+        sys.stderr.write("artcast-gpio-source: %s\n" % e)
+        return 2
+    backend = make_backend(name)
+    try:
+        pin = backend.open_input(args.pin, args.pull, args.active_low)
     except Exception as e:
         sys.stderr.write("artcast-gpio-source: cannot open GPIO %d: %s: %s\n" % (args.pin, type(e).__name__, e))
+        backend.close()
         return 1
+    if args.verbose:
+        sys.stderr.write("artcast-gpio-source: %s backend (%s): %s\n" % (name, reason, pin.describe()))
+    if name == "simulate":
+        keyboard(pin)
     source = Source(group=args.group, data_port=args.data_port, register_port=args.registration_port,
                     ttl=args.ttl, interface=args.multicast_interface, verbose=args.verbose)
     artcast = source.artcast(args.key, description=description, provenance="artcast-gpio-source")
     try:
-        follow_pin(pin.read, artcast.send, lambda: source.running, args.debounce, args.every, args.poll)
+        follow_pin(pin.read, artcast.send, lambda: source.running, args.debounce, args.every, args.poll,
+                   now=backend.clock.now)
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
         source.close()
-        pin.close()
+        backend.close()
     return 0
+
+
+def keyboard(button, lines=None, out=None):
+    """--simulate: each line on stdin (Enter) toggles the simulated button."""
+    lines = sys.stdin if lines is None else lines
+    out = sys.stderr if out is None else out
+    out.write("artcast-gpio-source: simulated %s; press Enter to toggle it\n" % button.describe())
+    out.flush()
+
+    def read():
+        for _ in lines:
+            state = button.toggle()
+            out.write("artcast-gpio-source: %s\n" % ("pressed (active)" if state else "released"))
+            out.flush()
+    thread = threading.Thread(target=read, name="keyboard", daemon=True)
+    thread.start()
+    return thread
 
 
 if __name__ == "__main__":

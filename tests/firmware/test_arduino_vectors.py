@@ -1,5 +1,6 @@
-"""The Arduino sketch's mapping code (firmware/arduino/artcast_client/
-artcast_output.cpp) against the shared vectors, built on the host with g++."""
+"""The Arduino sketch's runtime and mapping code (firmware/arduino/
+artcast_client/artcast_piece.cpp, artcast_output.cpp) against the shared
+vectors, built on the host with g++."""
 
 import json
 import os
@@ -43,6 +44,8 @@ def test_sketch_mapping_matches_shared_vectors(tmp_path):
             lines.append("POWER %r %r" % (case["power"]["supply_amps"], case["power"].get("reserve_amps", 0)))
         lines.append("CASE " + json.dumps(case["output"]))
         for step in case["steps"]:
+            if "idle" in step:
+                lines.append("IDLE %r" % step["idle"])
             if "value" in step:
                 lines.append("VALUE " + json.dumps(step["value"]))
             if "online" in step:

@@ -27,6 +27,7 @@
 #include "artcast_config.h"
 #include "artcast_longpoll.h"
 #include "artcast_output.h"
+#include "artcast_piece.h"
 
 using artcast::LongPoll;
 using artcast::Output;
@@ -85,10 +86,14 @@ static void write_servo() {
   servo.writeMicroseconds((int)(servo_out.pulse_us() + 0.5));
 }
 
-static Output* outputs_for(const char* key, int i) {
-  // i-th output (0 or 1) following `key`, or 0
-  Output* all[2] = {have_strip ? &strip_out : 0, have_servo ? &servo_out : 0};
-  return (all[i] && strcmp(all[i]->key(), key) == 0) ? all[i] : 0;
+// What each output shows, and when, is the piece runtime's (artcast_piece.h:
+// the same rules as the Python one, checked by the same vectors); it calls
+// this for an output whose state changed.
+static artcast::Piece piece;
+
+static void write_output(int index) {
+  if (piece.output(index) == &strip_out) write_strip();
+  else write_servo();
 }
 
 // ------------------------------------------------------------ server
@@ -139,29 +144,11 @@ struct Follower {
 static Follower followers[2];
 static int follower_count = 0;
 
-// Set when a value or online change arrives: draw it now, not at the next
-// frame tick.
-static bool frame_now = false;
-static unsigned long last_frame = 0;
-
-// Advance fades and slews to `now` and write what changed.
-static void draw(unsigned long now) {
-  double dt = (now - last_frame) / 1000.0;
-  last_frame = now;
-  frame_now = false;
-  if (have_strip && strip_out.frame(dt)) write_strip();
-  if (have_servo && servo_out.frame(dt)) write_servo();
-}
-
 static void set_online(Follower& f, const char* key, bool online) {
   if (f.known && f.online == online) return;
   f.known = true;
   f.online = online;
-  frame_now = true;
-  for (int i = 0; i < 2; i++) {
-    Output* out = outputs_for(key, i);
-    if (out) out->set_online(online);
-  }
+  piece.link(key, online, millis());  // motion up to now first, then drawn at once
   Serial.printf("artcast: %s %s\n", key, online ? "online" : "offline");
 }
 
@@ -204,14 +191,9 @@ static void finish(Follower& f) {
     }
     value = as_json;
 #endif
-    // Motion up to now first, so a fade starts from where the strip really
-    // is and lasts its full time; then draw the new target at once.
-    draw(millis());
-    frame_now = true;
-    for (int i = 0; i < 2; i++) {
-      Output* out = outputs_for(key, i);
-      if (out && !out->accept(value)) Serial.printf("artcast: %s: ignored value %s\n", key, value);
-    }
+    // Motion up to now first (so a fade starts from where the strip really
+    // is and lasts its full time), then the new target drawn at once.
+    if (piece.accept(key, value, millis())) Serial.printf("artcast: %s: ignored value %s\n", key, value);
   }
 }
 
@@ -313,8 +295,11 @@ void setup() {
     strip.updateLength(s.count);
     strip.setPin(s.pin);
     strip.begin();
-    write_strip();  // dark
+    piece.add(&strip_out);
   }
+  if (have_servo) piece.add(&servo_out);
+  piece.on_write(write_output);
+  piece.start(millis());  // dark, released
   // One long-poll per distinct key.
   if (have_strip) followers[follower_count++].poll = LongPoll(strip_out.key(), ARTCAST_HOLD, prefix, ARTCAST_FORMAT_TEXT);
   if (have_servo && !(have_strip && strcmp(strip_out.key(), servo_out.key()) == 0)) {
@@ -328,7 +313,6 @@ void setup() {
   WiFi.mode(WIFI_STA);
   WiFi.setHostname(ARTCAST_HOSTNAME);
   WiFi.begin(ARTCAST_WIFI_SSID, ARTCAST_WIFI_PASSWORD);
-  last_frame = millis();
 }
 
 void loop() {
@@ -339,6 +323,6 @@ void loop() {
     }
   }
   now = millis();
-  if (frame_now || now - last_frame >= ARTCAST_FRAME_MS) draw(now);
+  if (now - piece.last_ms() >= ARTCAST_FRAME_MS) piece.frame(now);
   delay(2);  // let the Wi-Fi stack run; still 50 frames a second
 }

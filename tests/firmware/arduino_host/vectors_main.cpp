@@ -1,9 +1,11 @@
-// Host test driver: runs shared-vector steps through artcast::Output (the
-// Arduino sketch's mapping code) and prints each resulting state. The
-// vectors themselves are read by tests/firmware/test_arduino.py, which
+// Host test driver: runs shared-vector steps through artcast::Piece and
+// artcast::Output (the Arduino sketch's own runtime and mapping code) on a
+// simulated millis() clock and prints each resulting state. The vectors
+// themselves are read by tests/firmware/test_arduino_vectors.py, which
 // feeds this program one command per line on stdin:
 //   POWER <supply_amps> <reserve_amps>    for the next CASE
 //   CASE <output JSON>                    -> "OK" or "ERROR <message>"
+//   IDLE <seconds>                        the clock moves, no frame runs
 //   VALUE <JSON>                          -> nothing (remembers accepted/rejected)
 //   ONLINE 0|1
 //   STEP <dt>                             -> "STATE rejected=<n> <device state>"
@@ -13,13 +15,18 @@
 #include <string.h>
 
 #include "artcast_output.h"
+#include "artcast_piece.h"
 
 static artcast::Output out;  // big (pixel buffers): not on the stack
+static artcast::Piece piece;
+
+static unsigned long ms(const char* seconds) { return (unsigned long)(atof(seconds) * 1000 + 0.5); }
 
 int main() {
   static char line[65536];
   double supply = 0, reserve = 0;
   int rejected = 0;
+  unsigned long now = 1000;
   while (fgets(line, sizeof line, stdin)) {
     size_t n = strlen(line);
     while (n && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = '\0';
@@ -33,17 +40,23 @@ int main() {
         if (supply > 0 && s.type == artcast::DEV_NEOPIXEL) {
           out.set_power_cap(artcast::power_cap(s.count, s.channels, supply, reserve));
         }
+        piece = artcast::Piece();
+        piece.add(&out);
+        piece.start(now);
         printf("OK\n");
       } else {
         printf("ERROR %s\n", error);
       }
       supply = reserve = 0;
+    } else if (strncmp(line, "IDLE ", 5) == 0) {
+      now += ms(line + 5);
     } else if (strncmp(line, "VALUE ", 6) == 0) {
-      if (!out.accept(line + 6)) rejected++;
+      rejected += piece.accept(out.key(), line + 6, now);
     } else if (strncmp(line, "ONLINE ", 7) == 0) {
-      out.set_online(line[7] == '1');
+      piece.link(out.key(), line[7] == '1', now);
     } else if (strncmp(line, "STEP ", 5) == 0) {
-      out.frame(atof(line + 5));
+      now += ms(line + 5);
+      piece.frame(now);
       const artcast::Spec& s = out.spec();
       printf("STATE rejected=%d", rejected);
       if (s.type == artcast::DEV_NEOPIXEL) {

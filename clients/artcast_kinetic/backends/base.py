@@ -15,24 +15,14 @@ Both are context managers; the backend that made them closes them all.
 from artcast_core.output import safe_target
 
 
-class Device:
-    def __init__(self, spec):
-        self.spec = spec
-        self.device = spec["device"]
-        self.kind = self.device["type"]
-        self.closed = False
+class Part:
+    """What outputs and inputs share: close() parks (where there is a safe
+    state) and then frees the hardware, once; a context manager."""
 
-    def write(self, state):  # pragma: no cover - every device overrides it
-        raise NotImplementedError
+    closed = False
 
     def park(self):
-        """Write the safe state (dark / released / off)."""
-        state = safe_target(self.device)
-        if self.kind == "neopixel":
-            state = list(state)
-        elif self.kind == "pin":
-            state = False
-        self.write(state)
+        """Go to the safe state before release (outputs override)."""
 
     def release(self):
         """Free the hardware after parking (override where needed)."""
@@ -53,7 +43,28 @@ class Device:
         self.close()
 
 
-class Input:
+class Device(Part):
+    """One output device: ONE write call taking the runtime's state."""
+
+    def __init__(self, spec):
+        self.spec = spec
+        self.device = spec["device"]
+        self.kind = self.device["type"]
+
+    def write(self, state):  # pragma: no cover - every device overrides it
+        raise NotImplementedError
+
+    def park(self):
+        """Write the safe state (dark / released / off)."""
+        state = safe_target(self.device)
+        if self.kind == "neopixel":
+            state = list(state)
+        elif self.kind == "pin":
+            state = False
+        self.write(state)
+
+
+class Input(Part):
     """One input pin, read through a backend. read() -> True when active.
 
     pull: the Pi's internal resistor, "up", "down" or "off".
@@ -69,7 +80,6 @@ class Input:
         self.pin = pin
         self.pull = pull
         self.active_low = active_low
-        self.closed = False
 
     def read(self):  # pragma: no cover - every input overrides it
         raise NotImplementedError
@@ -80,20 +90,6 @@ class Input:
 
     def describe(self):
         return "GPIO %d input (pull %s, active %s)" % (self.pin, self.pull, "low" if self.active_low else "high")
-
-    def release(self):
-        """Free the pin (override where needed)."""
-
-    def close(self):
-        if not self.closed:
-            self.closed = True
-            self.release()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
 
 class Backend:

@@ -1,6 +1,6 @@
 # The shared vectors (tests/vectors/mapping.json) against the Python core.
 # Plain functions and bare asserts: pytest runs them under CPython and
-# test_under_micropython.py runs this same module under MicroPython.
+# test_core_mapping_micropython.py runs this same module under MicroPython.
 
 from vector_runner import load_vectors, run_case, run_invalid
 

@@ -2,7 +2,7 @@
 // no heap, no library. Enough to read an artcast value (a number, a colour,
 // a list of colours, a field of an object) and the output description the
 // sketch is configured with. Never calls the Arduino API, so it is tested
-// on the host with g++ (tests/firmware/test_arduino.py).
+// on the host with g++ (tests/firmware/test_arduino_vectors.py).
 //
 //   artcast::json::Value v;
 //   if (artcast::json::parse("{\"temp\": 21.5}", v)) {

@@ -2,7 +2,8 @@
 // shared Python core (clients/artcast_core: piece.py, mapping.py,
 // motion.py, output.py), re-implemented in C++ because an Arduino cannot
 // run Python, and held to the same behaviour by tests/vectors/mapping.json
-// (tests/firmware/test_arduino.py runs every vector through this file).
+// (tests/firmware/test_arduino_vectors.py runs every vector through this
+// file, and through artcast_piece.cpp, its runtime).
 //
 // The output is described by the same JSON as one entry of a piece file's
 // "outputs" list, so a Pi piece file and this sketch read alike:

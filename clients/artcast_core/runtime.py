@@ -62,7 +62,6 @@ class PieceRuntime:
                 self.keys.append(out.key)
                 self.online[out.key] = None
         self.last = None        # the time of the last frame; None before start()
-        self.frames = 0
 
     def start(self, now):
         """Devices are open: write every output's first (safe) state."""
@@ -84,7 +83,6 @@ class PieceRuntime:
             if changed:
                 self.write(i, state)
                 wrote = True
-        self.frames += 1
         return wrote
 
     def accept(self, key, value, now):

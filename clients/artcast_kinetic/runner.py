@@ -44,10 +44,6 @@ class PieceRunner:
         self.listeners = []     # called with no arguments after every frame that wrote something
         self._wake = None
 
-    @property
-    def frames(self):
-        return self.runtime.frames
-
     # --- devices --------------------------------------------------------
 
     def open_devices(self):
@@ -65,7 +61,8 @@ class PieceRunner:
         except Exception:
             self.backend.close()
             raise
-        self._frame_done(self.runtime.start(self.clock.now()))
+        if self.runtime.start(self.clock.now()):
+            self._notify()
 
     def close(self):
         """Park every output (dark, released, off) and free the hardware."""
@@ -97,10 +94,7 @@ class PieceRunner:
 
     def frame(self):
         """Advance motion to the clock's now; write devices whose state changed."""
-        self._frame_done(self.runtime.frame(self.clock.now()))
-
-    def _frame_done(self, wrote):
-        if wrote:
+        if self.runtime.frame(self.clock.now()):
             self._notify()
 
     def moving(self):

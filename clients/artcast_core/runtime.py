@@ -25,7 +25,7 @@
 #   >>> written
 #   [0.0]
 #   >>> rt.accept("k", 1, 60.0)     # a minute idle, then a value: the fade starts now
-#   []
+#   ()
 #   >>> rt.frame(60.5)
 #   True
 #   >>> written                     # half way, not at its end
@@ -39,6 +39,14 @@ from artcast_core.output import build_outputs
 
 def _seconds(now, then):
     return now - then
+
+
+def _add(items, item):
+    # No list at all for the usual case of a value every output takes.
+    if items is None:
+        items = []
+    items.append(item)
+    return items
 
 
 class PieceRuntime:
@@ -88,13 +96,16 @@ class PieceRuntime:
     def accept(self, key, value, now):
         """A value for `key` arrived at `now`.
 
-        -> list of (output index, exception) for the outputs that could not
+        -> the (output index, exception) pairs of the outputs that could not
         use it (MappingError: the value does not fit; anything else is a
-        bug). Those keep their state; the others take the value.
+        bug), empty when all could. Those keep their state; the others take
+        the value, shown from the shell's next frame() (the Pi calls it at
+        once; the board at its loop's next turn, after the poller has let
+        go of the response, which keeps its heap peak low).
         """
         self.frame(now)                   # the ordering rule: catch up first
         self.values[key] = value
-        failed = []
+        failed = None
         outputs = self.outputs
         for i in range(len(outputs)):
             out = outputs[i]
@@ -106,21 +117,20 @@ class PieceRuntime:
                     del self.errors[i]
             except MappingError as e:
                 self.errors[i] = str(e)
-                failed.append((i, e))
+                failed = _add(failed, (i, e))
             except Exception as e:  # noqa: B902 - one odd value must not stop the others
                 self.errors[i] = "%s: %s" % (type(e).__name__, e)
-                failed.append((i, e))
-        self.frame(now)
-        return failed
+                failed = _add(failed, (i, e))
+        return failed or ()
 
     def link(self, key, online, now):
-        """The long-poll for `key` reached the server (True) or lost it (False)."""
+        """The long-poll for `key` reached the server (True) or lost it
+        (False). Shown from the shell's next frame(), as for accept()."""
         self.frame(now)                   # the ordering rule: catch up first
         self.online[key] = online
         for out in self.outputs:
             if out.key == key:
                 out.set_online(online)
-        self.frame(now)
 
     def moving(self):
         """True while a fade or slew is under way (frames are needed)."""

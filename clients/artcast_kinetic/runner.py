@@ -82,11 +82,13 @@ class PieceRunner:
                 log.warning("outputs[%d] (%s): ignored value %s: %s", i, key, _short(value), e)
             else:   # a bug: the traceback goes to the log
                 log.error("outputs[%d] (%s): value %s failed", i, key, _short(value), exc_info=e)
+        self.frame()        # show it at once
         self._poke()
         self._notify()      # the value shown changed even if no device did
 
     def link(self, key, online, reason=""):
         self.runtime.link(key, online, self.clock.now())
+        self.frame()
         self._poke()
         self._notify()
 

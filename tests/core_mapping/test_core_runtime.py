@@ -66,6 +66,7 @@ def test_back_online_after_idle_fades_in_from_dark():
     rt.accept("k", "#ffffff", 0.0)
     rt.frame(1.0)
     rt.link("k", False, 1.0)
+    rt.frame(1.0)
     assert rec.last() == [(0, 0, 0), (0, 0, 0)]
     rt.link("k", True, 100.0)
     rt.frame(100.5)
@@ -76,7 +77,7 @@ def test_back_online_after_idle_fades_in_from_dark():
 def test_nothing_is_written_before_start():
     rec = Recorder()
     rt = PieceRuntime(piece(pwm(fade=0)), rec)
-    assert rt.accept("k", 5, 0.0) == []
+    assert rt.accept("k", 5, 0.0) == ()
     assert rec.writes == [] and rt.values == {"k": 5}
     rt.start(3.0)
     assert rec.writes == [(0, 0.5)]
@@ -88,6 +89,8 @@ def test_writes_only_what_changed():
     rt.start(0.0)
     assert rec.writes == [(0, 0.0), (1, 0.0)]
     rt.accept("b", 10, 1.0)
+    assert len(rec.writes) == 2                 # taken, shown by the next frame
+    rt.frame(1.0)
     assert rec.writes[2:] == [(1, 1.0)]
     rt.accept("b", 10, 2.0)
     rt.frame(3.0)
@@ -99,10 +102,12 @@ def test_a_value_that_does_not_fit_is_reported_and_the_rest_go_on():
     rt = PieceRuntime(piece(pwm(fade=0), strip(fade=0, device={"type": "neopixel", "pin": 18, "count": 1})), rec)
     rt.start(0.0)
     failed = rt.accept("k", "#ff0000", 1.0)     # a colour: fine for the strip, not for the pwm
+    rt.frame(1.0)
     assert [i for i, e in failed] == [0] and isinstance(failed[0][1], MappingError)
     assert rt.errors[0] == str(failed[0][1]) and 1 not in rt.errors
     assert rec.last(1) == [(255, 0, 0)] and rec.last(0) == 0.0
     failed = rt.accept("k", 5, 2.0)             # a number: fine for the pwm, not for the strip
+    rt.frame(2.0)
     assert [i for i, e in failed] == [1]
     assert 0 not in rt.errors and 1 in rt.errors
     assert rec.last(0) == 0.5 and rec.last(1) == [(255, 0, 0)]
@@ -117,6 +122,7 @@ def test_a_bug_in_one_output_is_reported_not_raised():
         raise ZeroDivisionError("boom")
     rt.outputs[0].accept = broken
     failed = rt.accept("k", 10, 1.0)
+    rt.frame(1.0)
     assert [i for i, e in failed] == [0] and isinstance(failed[0][1], ZeroDivisionError)
     assert rt.errors[0] == "ZeroDivisionError: boom"
     assert rec.last(1) == 1.0

@@ -96,6 +96,10 @@ static void write_output(int index) {
   else write_servo();
 }
 
+// Set when a value or online change arrives: draw it at the end of this
+// loop(), not at the next frame tick.
+static bool frame_now = false;
+
 // ------------------------------------------------------------ server
 
 // The only blocking calls in loop(): each well inside the ESP32 core's 5 s
@@ -148,7 +152,8 @@ static void set_online(Follower& f, const char* key, bool online) {
   if (f.known && f.online == online) return;
   f.known = true;
   f.online = online;
-  piece.link(key, online, millis());  // motion up to now first, then drawn at once
+  piece.link(key, online, millis());  // motion up to now first
+  frame_now = true;
   Serial.printf("artcast: %s %s\n", key, online ? "online" : "offline");
 }
 
@@ -194,6 +199,7 @@ static void finish(Follower& f) {
     // Motion up to now first (so a fade starts from where the strip really
     // is and lasts its full time), then the new target drawn at once.
     if (piece.accept(key, value, millis())) Serial.printf("artcast: %s: ignored value %s\n", key, value);
+    frame_now = true;
   }
 }
 
@@ -323,6 +329,9 @@ void loop() {
     }
   }
   now = millis();
-  if (now - piece.last_ms() >= ARTCAST_FRAME_MS) piece.frame(now);
+  if (frame_now || now - piece.last_ms() >= ARTCAST_FRAME_MS) {
+    frame_now = false;
+    piece.frame(now);
+  }
   delay(2);  // let the Wi-Fi stack run; still 50 frames a second
 }

@@ -42,7 +42,6 @@ int Piece::accept(const char* key, const char* value_json, unsigned long now_ms)
   for (int i = 0; i < count_; i++) {
     if (strcmp(outputs_[i]->key(), key) == 0 && !outputs_[i]->accept(value_json)) refused++;
   }
-  frame(now_ms);
   return refused;
 }
 
@@ -51,7 +50,6 @@ void Piece::link(const char* key, bool online, unsigned long now_ms) {
   for (int i = 0; i < count_; i++) {
     if (strcmp(outputs_[i]->key(), key) == 0) outputs_[i]->set_online(online);
   }
-  frame(now_ms);
 }
 
 bool Piece::moving() const {

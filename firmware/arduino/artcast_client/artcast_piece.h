@@ -12,7 +12,7 @@
 //   piece.on_write(write_output);      // void write_output(int index)
 //   piece.start(millis());             // the first (safe) states
 //   piece.accept("test/tick", "3", millis());
-//   piece.frame(millis());             // every frame: advance, write what changed
+//   piece.frame(millis());             // advance, write what changed: now and every frame
 //
 // Never calls the Arduino API: it builds and is tested on the host.
 
@@ -41,9 +41,12 @@ class Piece {
   // Advance motion to now_ms; write what changed. True if anything was.
   bool frame(unsigned long now_ms);
   // A value (JSON text) for `key` arrived at now_ms. Returns how many of
-  // the outputs following `key` refused it (they keep their state).
+  // the outputs following `key` refused it (they keep their state). The
+  // new target is written by the next frame() (the sketch draws it at the
+  // end of the same loop()).
   int accept(const char* key, const char* value_json, unsigned long now_ms);
-  // The long-poll for `key` reached the server (true) or lost it (false).
+  // The long-poll for `key` reached the server (true) or lost it (false);
+  // shown by the next frame(), as for accept().
   void link(const char* key, bool online, unsigned long now_ms);
   bool moving() const;
 

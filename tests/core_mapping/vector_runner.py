@@ -7,7 +7,7 @@
 
 import json
 
-from artcast_core.mapping import pin_level, servo_pulse_us
+from artcast_core.mapping import MappingError, pin_level, servo_pulse_us
 from artcast_core.piece import check_outputs
 from artcast_core.runtime import PieceRuntime
 from artcast_core.piece_fields import PieceError
@@ -82,7 +82,11 @@ def run_case(case):
         step = steps[i]
         now += _ms(step.get("idle", 0))   # time passes, no frame runs
         if "value" in step:
-            rejected = bool(runtime.accept(spec["key"], step["value"], now))
+            failed = runtime.accept(spec["key"], step["value"], now)
+            for _, e in failed:
+                if not isinstance(e, MappingError):   # a bug, not a refusal
+                    problems.append("%s step %d: value %r raised %r" % (name, i, step["value"], e))
+            rejected = bool(failed)
             if rejected != bool(step.get("error")):
                 problems.append("%s step %d: value %r %s" % (
                     name, i, step["value"], "was rejected" if rejected else "was accepted, expected an error"))

@@ -5,6 +5,7 @@
     artcast watch test/tick                 print each value as it arrives
     artcast list                            the artcasts a server knows
     artcast power --pixels 60 ...           alias of artcast-power (hardware/): supply and wire for a piece
+    artcast bridge nats --nats URL          a site's multicast group to NATS and back
 """
 
 import argparse
@@ -131,6 +132,9 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["power"]:
         return cmd_power(argv[1:])
+    if argv[:2] == ["bridge", "nats"]:
+        from artcast_bridges.nats import main as nats_bridge_main
+        return nats_bridge_main(argv[2:])
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)

@@ -21,6 +21,7 @@ from artcast_server.hub import Hub
 from artcast_server.listen import HTTPServer, open_listen_socket
 from artcast_server.logs import AccessLog, ErrorLog
 from artcast_server.multicast import Receiver, data_handler, open_multicast_socket, registration_handler
+from artcast_server.nats_feed import NatsFeed, check_prefix, import_nats
 from artcast_server.privileges import drop_privileges, remove_pidfile, write_pidfile
 
 MB = 1024 * 1024
@@ -65,6 +66,13 @@ def _ipv4(text):
     return text
 
 
+def _nats_prefix(text):
+    try:
+        return check_prefix(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc))
+
+
 def build_parser():
     p = argparse.ArgumentParser(
         prog="artcast-server",
@@ -92,6 +100,14 @@ def build_parser():
                           "for loopback only)")
     udp.add_argument("--max-keys", type=_positive_int, default=10000,
                      help="artcasts remembered at most; datums for more are dropped (default 10000)")
+    udp.add_argument("--no-multicast", action="store_true",
+                     help="join no multicast group (with --nats: NATS is the only feed)")
+    broker = p.add_argument_group("NATS (deploy/README.md)")
+    broker.add_argument("--nats", action="append", metavar="URL",
+                        help="also take datums and registrations from this NATS server, e.g. "
+                             "nats://127.0.0.1:4222 (repeat for a cluster); needs nats-py")
+    broker.add_argument("--nats-prefix", type=_nats_prefix, default="artcast", metavar="PREFIX",
+                        help="subjects PREFIX.data.<key> and PREFIX.register.<key> (default artcast)")
     logs = p.add_argument_group("logging")
     logs.add_argument("--access-log", metavar="FILE", help="access log file (default stderr)")
     logs.add_argument("--access-log-size", type=_positive_int, default=10 * MB, metavar="BYTES")
@@ -111,6 +127,8 @@ def build_parser():
 def open_sockets(args):
     tcp = open_listen_socket(args.host, args.client_port)
     udp = []
+    if args.no_multicast:
+        return tcp, udp
     try:
         udp.append(open_multicast_socket(args.data_group, args.data_port, args.multicast_interface))
         udp.append(open_multicast_socket(args.register_group, args.register_port, args.multicast_interface))
@@ -136,24 +154,39 @@ async def serve(args, tcp, udp, errors, access):
     settings = Settings(poll_timeout=args.poll_timeout, cors_origin=args.access_control_allow_origin)
     http = HTTPServer(create_app(hub, settings), hub, settings, access)
     await http.start(tcp)
-    receivers = [Receiver(loop, udp[0], data_handler(hub, errors.report)),
-                 Receiver(loop, udp[1], registration_handler(hub, errors.report))]
+    on_data, on_register = data_handler(hub, errors.report), registration_handler(hub, errors.report)
+    receivers = [Receiver(loop, sock, handle) for sock, handle in zip(udp, (on_data, on_register))]
+    feed = NatsFeed(args.nats, args.nats_prefix, on_data, on_register, errors).start() if args.nats else None
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     host, port = tcp.getsockname()[:2]
-    errors.info("artcast-server %s listening on http://%s:%d/ ; data %s:%d, registrations %s:%d, interface %s"
-                % (VERSION, host, port, args.data_group, args.data_port, args.register_group,
-                   args.register_port, args.multicast_interface or "chosen by the kernel"))
+    errors.info("artcast-server %s listening on http://%s:%d/ ; %s%s"
+                % (VERSION, host, port, "no multicast" if args.no_multicast else
+                   "data %s:%d, registrations %s:%d, interface %s"
+                   % (args.data_group, args.data_port, args.register_group, args.register_port,
+                      args.multicast_interface or "chosen by the kernel"),
+                   "; NATS %s, subjects %s.*" % (", ".join(args.nats), args.nats_prefix) if args.nats else ""))
     await stop.wait()
     errors.info("stopping: answering %d waiting requests" % hub.waiting)
     await http.shutdown()
     for receiver in receivers:
         receiver.close()
+    if feed is not None:
+        await feed.close()
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.no_multicast and not args.nats:
+        parser.error("--no-multicast leaves no feed: add --nats URL")
+    if args.nats:
+        try:
+            import_nats()
+        except RuntimeError as exc:
+            print("artcast-server: %s" % exc, file=sys.stderr)
+            return 1
     try:
         tcp, udp = open_sockets(args)
     except OSError as exc:

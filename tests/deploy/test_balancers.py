@@ -54,7 +54,7 @@ def wait_until(condition, timeout, what):
         if result:
             return result
         time.sleep(0.02)
-    raise AssertionError("timed out after %.0fs waiting for %s" % (timeout, what))
+    raise AssertionError("timed out after %.0fs waiting for %s" % (timeout, what() if callable(what) else what))
 
 
 def figure(text):
@@ -241,13 +241,20 @@ class Crowd:
         return all(h and h[-1][1] == counter.get(k) for k, h in zip(self.keys, self.histories))
 
     def wait_caught_up(self, timeout=30.0):
-        wait_until(self.caught_up, timeout, "every client to have the latest: %s" % self._behind())
+        wait_until(self.caught_up, timeout, lambda: "every client to have the latest: %s" % self._behind())
 
     def _behind(self):
         counter = self.deployment.counter
         behind = [(k, h[-1][1] if h else None, counter.get(k)) for k, h in zip(self.keys, self.histories)
                   if not h or h[-1][1] != counter.get(k)]
-        return "%d behind, e.g. %s" % (len(behind), behind[:5])
+        servers = {}
+        if behind:
+            for name in SERVERS:
+                try:
+                    servers[name] = self.deployment.latest(name, behind[0][0])
+                except Exception as exc:
+                    servers[name] = repr(exc)
+        return "%d behind, e.g. %s; the servers have %s" % (len(behind), behind[:5], servers)
 
     def backwards(self):
         """(client, from, to) for every delivery older than the one before."""
@@ -344,6 +351,21 @@ def test_clients_through_the_balancer_never_miss_the_latest_nor_go_backwards(dep
     figure("%s: %d clients, %d datums at 40/s over %d keys: %d deliveries, %d client errors, %d backwards"
            % (balancer, CLIENTS, sent, len(keys), crowd.deliveries(), len(crowd.errors), len(crowd.backwards())))
     assert crowd.backwards() == []
+
+
+@pytest.mark.parametrize("balancer", sorted(BALANCERS))
+def test_clients_that_leave_free_their_place_at_the_servers(deployment, crowds, balancer):
+    """A client that closes while held: the balancer drops the request at the
+    server too, instead of leaving it held until --poll-timeout."""
+    keys = ["leave-%s/%d" % (balancer, i) for i in range(4)]
+    prime(deployment, keys)
+    crowd = crowds(deployment, balancer, keys)
+    crowd.wait_caught_up()
+    wait_until(lambda: sum(deployment.status(name)["waiting_clients"] for name in SERVERS) == CLIENTS, 10,
+               "every client held at a server")
+    crowd.close()
+    wait_until(lambda: sum(deployment.status(name)["waiting_clients"] for name in SERVERS) == 0, 10,
+               lambda: "the servers to let go: %s" % [deployment.status(name)["waiting_clients"] for name in SERVERS])
 
 
 @pytest.mark.parametrize("balancer", sorted(BALANCERS))

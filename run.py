@@ -29,11 +29,11 @@ APT_FOR_TESTS = {
     "systemd-analyze": "systemd",            # unit files verified
     "arduino-builder": "arduino-builder",    # the sketch's portable code compiled for an Uno
     "/usr/share/arduino/hardware/arduino/avr/boards.txt": "arduino-core-avr",
-    "/usr/sbin/nginx": "nginx-light",                  # tests/deploy: the shipped balancer configs, for real
+    "/usr/sbin/nginx": "nginx-light",        # tests/deploy: the shipped balancer configs, for real
     "/usr/sbin/haproxy": "haproxy",
-    "/usr/sbin/nats-server": "nats-server",            # tests/deploy: NATS as a backbone
-    "/usr/sbin/nft": "nftables",                       # tests/deploy: datagram loss at one server
-    "/usr/sbin/ip": "iproute2",                        # tests/deploy: hosts in network namespaces
+    "/usr/sbin/nats-server": "nats-server",  # tests/deploy: NATS as a backbone
+    "/usr/sbin/nft": "nftables",             # tests/deploy: datagram loss at one server
+    "/usr/sbin/ip": "iproute2",              # tests/deploy: hosts in network namespaces
 }
 
 

@@ -26,9 +26,10 @@ from artcast_server.responses import (FORMATS, HTML, JSON, OFFERED, REASONS, err
 class Settings:
     """What the routes need from the command line."""
 
-    def __init__(self, poll_timeout=25.0, cors_origin="*"):
+    def __init__(self, poll_timeout=25.0, cors_origin="*", trusted_proxies=()):
         self.poll_timeout = poll_timeout   # seconds; 0 = hold until a datum arrives
         self.cors_origin = cors_origin
+        self.trusted_proxies = trusted_proxies     # proxies.parse_trusted(--trust-proxy)
 
 
 def parse_wait(text):

@@ -23,6 +23,7 @@ from artcast_server.logs import AccessLog, ErrorLog
 from artcast_server.multicast import Receiver, data_handler, open_multicast_socket, registration_handler
 from artcast_server.nats_feed import NatsFeed, check_prefix, import_nats
 from artcast_server.privileges import drop_privileges, remove_pidfile, write_pidfile
+from artcast_server.proxies import parse_trusted
 
 MB = 1024 * 1024
 
@@ -66,6 +67,13 @@ def _ipv4(text):
     return text
 
 
+def _proxy(text):
+    try:
+        return parse_trusted([text])[0]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc))
+
+
 def _nats_prefix(text):
     try:
         return check_prefix(text)
@@ -87,6 +95,9 @@ def build_parser():
                      help="seconds a request is held before 204 No Content (default 25; 0 = never)")
     web.add_argument("--max-clients", type=_positive_int, default=5000,
                      help="waiting requests at most; more get 503 (default 5000)")
+    web.add_argument("--trust-proxy", nargs="+", type=_proxy, default=[], metavar="ADDRESS",
+                     help="load balancers (addresses or networks) whose X-Forwarded-For names the "
+                          "client in the access log (deploy/README.md)")
     web.add_argument("--access-control-allow-origin", default="*", metavar="ORIGIN",
                      help="Access-Control-Allow-Origin on every response (default *)")
     udp = p.add_argument_group("multicast")
@@ -151,7 +162,8 @@ async def serve(args, tcp, udp, errors, access):
     loop = asyncio.get_running_loop()
     errors.install(loop)        # every asyncio error path into the rate-limited error log
     hub = Hub(max_keys=args.max_keys, max_clients=args.max_clients)
-    settings = Settings(poll_timeout=args.poll_timeout, cors_origin=args.access_control_allow_origin)
+    settings = Settings(poll_timeout=args.poll_timeout, cors_origin=args.access_control_allow_origin,
+                        trusted_proxies=tuple(args.trust_proxy))
     http = HTTPServer(create_app(hub, settings), hub, settings, access)
     await http.start(tcp)
     on_data, on_register = data_handler(hub, errors.report), registration_handler(hub, errors.report)

@@ -25,6 +25,7 @@ import socket
 from artcast_server.app import add_common_headers
 from artcast_server.connection import DONE, READING, Connection, encode, parse_head
 from artcast_server.deadlines import Deadlines
+from artcast_server.proxies import client_address
 from artcast_server.responses import PARKED, error, no_content, value_response
 
 BACKLOG = 4096               # the kernel caps this at net.core.somaxconn
@@ -134,7 +135,9 @@ class HTTPServer:
     def _answer(self, conn, request, response):
         if self.access_log is not None:
             peer = request.client_addr
-            conn.log = (peer[0] if peer else None, "%s %s HTTP/%s" % (request.method, request.url, request.http_version),
+            peer = client_address(peer[0] if peer else None, request.headers.get("X-Forwarded-For"),
+                                  self.settings.trusted_proxies)
+            conn.log = (peer, "%s %s HTTP/%s" % (request.method, request.url, request.http_version),
                         request.headers.get("Referer", "-"), request.headers.get("User-Agent", "-"))
         if response is PARKED:
             return                          # the hub calls conn.deliver() later

@@ -83,7 +83,8 @@ class Deployment:
     def _build(self):
         self.lb = self.lab.loop("lb")
         self.lb_address = self.lab.address("lb")
-        self.sender = self.lab.loop("src").call(self._open_sender, self.lab.address("src"))
+        self.src = self.lab.loop("src")
+        self.sender = self.src.call(self._open_sender, self.lab.address("src"))
         self.procs = {}
         self.counter = {}
         self.last = {}              # key -> payload of its latest datum
@@ -112,7 +113,8 @@ class Deployment:
     def server_command(self, name, *extra):
         address = self.lab.address(name)
         return [sys.executable, "-m", "artcast_server", "--host", address, "--client-port", str(HTTP_PORT),
-                "--multicast-interface", address, "--max-clients", "5000"] + list(extra)
+                "--multicast-interface", address, "--max-clients", "5000",
+                "--trust-proxy", self.lab.address("lb")] + list(extra)
 
     def start_server(self, name, *extra):
         with open(os.path.join(self.tmp, name + ".stderr"), "ab") as err:
@@ -337,6 +339,27 @@ def test_a_client_reading_until_close_is_answered_through_both_balancers(deploym
         data = deployment.lb.run(read_until_close(port), 15)
         assert data.startswith(b"HTTP/1.1 200"), (name, data[:200])
         assert data.endswith(b"1"), (name, data[-50:])
+
+
+@pytest.mark.parametrize("balancer", sorted(BALANCERS))
+def test_the_servers_log_the_client_address_the_balancer_forwards(deployment, balancer):
+    """A client on another host (src) through the balancer: the servers
+    (--trust-proxy <balancer>) log the client's address, not the balancer's,
+    and not an address the client made up."""
+    path = "/artcasts/xff/%s?wait=0" % balancer
+    port = BALANCERS[balancer]
+    for _ in range(len(SERVERS)):              # round-robin: one request per server
+        status = deployment.src.run(aget(deployment.lb_address, port, path, {"X-Forwarded-For": "192.0.2.66"}), 15)[0]
+        assert status in (200, 204)
+    client = deployment.lab.address("src")
+    logged = []
+
+    def lines():
+        logged[:] = [line.split(" ", 1)[0] for name in SERVERS for line in deployment.stderr(name).splitlines()
+                     if '"GET %s ' % path in line]
+        return len(logged) == len(SERVERS)
+    wait_until(lines, 10, lambda: "an access log line from each server: %s" % logged)
+    assert logged == [client] * len(SERVERS)
 
 
 @pytest.mark.parametrize("balancer", sorted(BALANCERS))

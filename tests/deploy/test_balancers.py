@@ -126,9 +126,10 @@ class Deployment:
         assert proc.poll() is None, "%s exited %s:\n%s" % (name, proc.returncode, self.stderr(name))
         return proc
 
-    def stderr(self, name):
+    def stderr(self, name, tail=3000):
         with open(os.path.join(self.tmp, name + ".stderr"), errors="replace") as f:
-            return f.read()[-3000:]
+            text = f.read()
+        return text[-tail:] if tail else text
 
     def _status(self, address, port):
         try:
@@ -355,7 +356,7 @@ def test_the_servers_log_the_client_address_the_balancer_forwards(deployment, ba
     logged = []
 
     def lines():
-        logged[:] = [line.split(" ", 1)[0] for name in SERVERS for line in deployment.stderr(name).splitlines()
+        logged[:] = [line.split(" ", 1)[0] for name in SERVERS for line in deployment.stderr(name, None).splitlines()
                      if '"GET %s ' % path in line]
         return len(logged) == len(SERVERS)
     wait_until(lines, 10, lambda: "an access log line from each server: %s" % logged)

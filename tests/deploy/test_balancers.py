@@ -506,9 +506,16 @@ def test_a_restarted_server_with_a_state_file_has_the_latest_at_once(deployment)
         raise
     keys = ["state/%d" % i for i in range(5)]
     prime(deployment, keys)
-    sent = time.time()
-    wait_until(lambda: os.path.exists(state) and os.path.getmtime(state) >= sent - 1, 10,
-               "s2 to write its state file")
+
+    def saved():
+        # the file keeps each datum's exact bytes (as a JSON string): wait until every latest is there
+        try:
+            with open(state) as f:
+                text = f.read()
+        except OSError:
+            return False
+        return all(json.dumps(deployment.last[key].decode()) in text for key in keys)
+    wait_until(saved, 20, "s2 to save every key's latest in its state file")
     deployment.procs["s2"].send_signal(signal.SIGKILL)
     deployment.procs["s2"].wait(5)
     deployment.start_server("s2", "--state-file", state)

@@ -11,10 +11,11 @@ Subjects (PROTOCOL.md, "NATS"): `<prefix>.data.<key as tokens>` and
 `<prefix>.data.>` and `<prefix>.register.>` and takes the key from the
 payload, as it does for multicast.
 
-NATS being down never stops the server: the first connection is retried
-forever with a growing delay (artcast_core.backoff), and once connected
-nats-py reconnects forever by itself. Each state change is one line in the
-error log.
+NATS being down never stops the server: nats-py is asked to retry forever
+(about once a second), at the first connection and after any loss; should
+it give up with an error all the same, the connection starts over after a
+growing delay (artcast_core.backoff). Failures go to the error log through
+its rate limit; connecting and reconnecting are one line each.
 
     feed = NatsFeed(["nats://127.0.0.1:4222"], "artcast", on_data, on_register, errors)
     feed.start()

@@ -116,6 +116,7 @@ class NatsBridge:
         self.echoes = EchoMemory()
         self.client = None
         self.counts = collections.Counter()
+        self.said = {}              # error text -> when last logged
         self.sender = None
         self.receivers = []
 
@@ -200,7 +201,12 @@ class NatsBridge:
                     self.prefix, self.prefix, self.id))
 
     async def _error(self, exc):
-        self.log("NATS: %s" % _describe(exc))
+        # nats-py reports each failed attempt (about once a second while NATS is
+        # down): say each different error once a minute at most
+        text, now = _describe(exc), time.monotonic()
+        if self.said.get(text, -60.0) <= now - 60.0:
+            self.said[text] = now
+            self.log("NATS: %s" % text)
 
     async def _disconnected(self):
         self.log("NATS: disconnected; reconnecting")

@@ -35,6 +35,7 @@ import time
 from artcast_core.backoff import Backoff
 from artcast_core.datagram import DATA_PORT, DEFAULT_GROUP, REGISTER_PORT, parse_datum, parse_registration
 from artcast_core.errors import WireError
+from artcast_core.text import printable
 
 ORIGIN_HEADER = "Artcast-Bridge"
 ECHO_SECONDS = 5.0          # how long a payload sent to multicast is expected back
@@ -256,7 +257,7 @@ def build_parser():
 
 
 def log(message):
-    print("artcast bridge nats: %s" % message, file=sys.stderr, flush=True)
+    print(printable("artcast bridge nats: %s" % message), file=sys.stderr, flush=True)
 
 
 async def run(args):
@@ -281,7 +282,7 @@ def main(argv=None):
     try:
         asyncio.run(run(args))
     except (OSError, RuntimeError, ValueError) as exc:
-        print("artcast bridge nats: %s" % exc, file=sys.stderr)
+        print(printable("artcast bridge nats: %s" % exc), file=sys.stderr)
         return 1
     return 0
 

@@ -29,6 +29,7 @@ APT_FOR_TESTS = {
     "systemd-analyze": "systemd",            # unit files verified
     "arduino-builder": "arduino-builder",    # the sketch's portable code compiled for an Uno
     "/usr/share/arduino/hardware/arduino/avr/boards.txt": "arduino-core-avr",
+    "/usr/sbin/mosquitto": "mosquitto",      # the MQTT bridge, against a real broker
 }
 
 

@@ -85,3 +85,64 @@ def read_lines(path):
         return []
     with open(str(path), encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.endswith("\n")]
+
+
+class Mosquitto:
+    """A real mosquitto broker on 127.0.0.1, with its own config file on a
+    free port, stopped by PID."""
+
+    def __init__(self, tmp_path):
+        from support.net import free_port
+        self.port = free_port()
+        self.conf = tmp_path / "mosquitto.conf"
+        self.log = tmp_path / "mosquitto.log"
+        self.conf.write_text("listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n"
+                             "log_dest stderr\n" % self.port)
+        err = open(str(self.log), "ab")
+        try:
+            self.proc = subprocess.Popen(["mosquitto", "-c", str(self.conf)], stdout=err, stderr=err)
+        finally:
+            err.close()
+        wait_until(self._ready, what="mosquitto on port %d" % self.port)
+
+    def _ready(self):
+        import socket
+        if self.proc.poll() is not None:
+            raise AssertionError("mosquitto exited: %s" % self.log.read_text())
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+            return True
+        except OSError:
+            return False
+
+    def stop(self):
+        stop(self.proc)
+
+
+class Subscriber:
+    """A paho-mqtt client keeping every message it receives."""
+
+    def __init__(self, port, topics):
+        import paho.mqtt.client as mqtt
+        self.got = []
+        self.lock = threading.Lock()
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="test-sub-%d" % id(self))
+        self.client.on_message = self._message
+        self.client.on_connect = lambda c, u, f, rc, p: [c.subscribe(t, qos=1) for t in topics]
+        self.client.connect("127.0.0.1", port)
+        self.client.loop_start()
+
+    def _message(self, client, userdata, message):
+        with self.lock:
+            self.got.append((message.topic, bytes(message.payload), bool(message.retain)))
+
+    def on(self, topic):
+        with self.lock:
+            return [m for m in self.got if m[0] == topic]
+
+    def publish(self, topic, payload, retain=False):
+        self.client.publish(topic, payload, qos=1, retain=retain).wait_for_publish(5)
+
+    def close(self):
+        self.client.disconnect()
+        self.client.loop_stop()

@@ -47,7 +47,7 @@ def safe_target(device):
     return 0.0
 
 
-def _on_supply(device):
+def on_piece_supply(device):
     """A strip powered by the piece's supply (DMX fixtures and WLED strips have their own)."""
     return device["type"] == "neopixel" and not device.get("dmx") and not device.get("wled")
 
@@ -67,12 +67,12 @@ def power_caps(piece):
     if not power:
         return caps
     strips = [(o["device"]["count"], o["device"]["channels"])
-              for o in outputs if _on_supply(o["device"])]
+              for o in outputs if on_piece_supply(o["device"])]
     if not strips:
         return caps
     cap = shared_brightness_cap(strips, power["supply_amps"] * 1000.0, power["reserve_amps"] * 1000.0)
     for i in range(len(outputs)):
-        if _on_supply(outputs[i]["device"]):
+        if on_piece_supply(outputs[i]["device"]):
             caps[i] = cap
     return caps
 

@@ -154,3 +154,22 @@ def test_replay_refuses_a_file_that_is_not_a_show(tmp_path):
                           capture_output=True, text=True, timeout=30)
     assert proc.returncode == 1
     assert "artcast replay: line 1 is not JSON" in proc.stderr
+
+
+def test_replay_loops_until_stopped(tmp_path):
+    from support.net import free_port
+    import socket
+    data_port, register_port = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_DGRAM)
+    show = tmp_path / "loop.jsonl"
+    show.write_text('{"format": "artcast-show", "version": 1, "started": "x", "keys": ["*"]}\n'
+                    '{"t": 0.0, "kind": "datum", "payload": "[\\"lp/a\\", 1]"}\n'
+                    '{"t": 0.1, "kind": "datum", "payload": "[\\"lp/a\\", 2]"}\n')
+    ports = ["--data-port", str(data_port), "--registration-port", str(register_port),
+             "--multicast-interface", "127.0.0.1", "--ttl", "0"]
+    with Listener(None, interface="127.0.0.1", data_port=data_port, register_port=register_port) as listener:
+        proc = start_artcast(["replay", str(show), "--loop", "--speed", "4"] + ports, tmp_path / "loop.log")
+        heard = []
+        wait_until(lambda: heard.extend(listener.poll(0.1)) or len(heard) >= 6, what="three passes")
+        assert stop(proc) == 0
+    assert [item.value for item in heard[:6]] == [1, 2, 1, 2, 1, 2]
+    assert b"datagrams sent" in (tmp_path / "loop.log").read_bytes()

@@ -194,7 +194,7 @@ def test_readme_examples_are_valid_pieces():
     readme = os.path.join(os.path.dirname(__file__), "..", "..", "clients", "README.md")
     with open(readme, encoding="utf-8") as f:
         text = f.read()
-    section = text[text.index("## DMX fixtures (sACN) and WLED strips"):text.index("## Record and replay a show")]
+    section = text[text.index("## DMX fixtures (sACN) and WLED strips"):text.index("## For firmware and client authors")]
     outputs = [json.loads(block) for block in re.findall(r"```json\n(.*?)```", section, re.S)]
     kinds = [check_piece({"server": "http://pi:8888", "outputs": [out]})["outputs"][0]["device"] for out in outputs]
     assert [bool(k.get("dmx")) for k in kinds] == [True, False] and kinds[1]["wled"]["protocol"] == "ddp"

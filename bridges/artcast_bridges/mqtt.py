@@ -222,3 +222,7 @@ def main(argv=None):
             listener.close()
         source.close()
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -78,3 +78,7 @@ def main(argv=None):
         listener.close()
         print("artcast record: %d datagrams recorded" % recorder.count, file=sys.stderr, flush=True)
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

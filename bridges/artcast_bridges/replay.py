@@ -173,3 +173,7 @@ def main(argv=None):
         source.close()
         print("artcast replay: %d datagrams sent" % player.sent, file=sys.stderr, flush=True)
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -17,3 +17,7 @@ def main(argv=None):
         print("\n".join(lines), file=sys.stderr if argv[:1] not in (["-h"], ["--help"]) else sys.stdout)
         return 0 if argv[:1] in (["-h"], ["--help"]) else 2
     return importlib.import_module(BRIDGES[argv[0]][0]).main(argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -189,6 +189,7 @@ def main(argv=None):
         host, port = broker_address(args.broker)
     except argparse.ArgumentTypeError as exc:
         parser.error("--broker: %s" % exc)
+    apply_process_options(args)   # first, as sources do: --daemonize closes open sockets
     log = Log("mqtt")
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="artcast-bridge-%d" % os.getpid())
     if args.username:
@@ -204,7 +205,6 @@ def main(argv=None):
         client.loop_start()
         log.say("datums of %s -> %s:%d%s" % (" ".join(args.keys), host, port,
                                              ", set allowed" if args.allow_set else ""))
-        apply_process_options(args)
         while True:
             for item in listener.poll(0.5):
                 bridge.heard(item)

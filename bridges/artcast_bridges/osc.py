@@ -168,6 +168,7 @@ def main(argv=None):
         parser.error("nothing to do: --no-listen and no --send")
     if not args.prefix.startswith("/"):
         parser.error("--prefix must start with /")
+    apply_process_options(args)   # first, as sources do: --daemonize closes open sockets
     log = Log("osc")
     source = Source(group=args.group, data_port=args.data_port, register_port=args.registration_port,
                     ttl=args.ttl, interface=args.multicast_interface, register_every=0)
@@ -182,7 +183,6 @@ def main(argv=None):
             listener = Listener(args.keys, args.group, args.data_port, args.registration_port,
                                 args.multicast_interface, registrations=False)
             log.say("datums of %s -> OSC to %s:%d" % (" ".join(args.keys), args.send[0], args.send[1]))
-        apply_process_options(args)
         if listener is not None:
             forward(listener, SimpleUDPClient(args.send[0], args.send[1]), args.prefix, stop)
         else:

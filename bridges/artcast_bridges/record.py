@@ -9,6 +9,7 @@ crash loses nothing; Ctrl-C or SIGTERM stops cleanly.
 """
 
 import argparse
+import os
 import sys
 import time
 
@@ -51,8 +52,12 @@ def build_parser():
 def main(argv=None):
     from artcast_source.options import apply_process_options
     args = build_parser().parse_args(argv)
+    output = os.path.abspath(args.output)
+    # First, as sources do: --daemonize closes open files and moves to /; SIGTERM
+    # then raises SystemExit, so the finally below flushes and closes.
+    apply_process_options(args)
     try:
-        out = open(args.output, "a", encoding="utf-8")
+        out = open(output, "a", encoding="utf-8")
     except OSError as exc:
         print("artcast record: %s" % exc, file=sys.stderr)
         return 1
@@ -63,7 +68,6 @@ def main(argv=None):
         out.close()
         print("artcast record: cannot join %s: %s" % (args.group, exc), file=sys.stderr)
         return 1
-    apply_process_options(args)     # SIGTERM -> SystemExit, so the finally below runs
     recorder = Recorder(listener, out, args.keys)
     print("artcast record: recording %s from %s:%d/%d into %s (Ctrl-C stops)" % (
         " ".join(args.keys), args.group, args.data_port, args.registration_port, args.output),

@@ -157,9 +157,9 @@ def main(argv=None):
     if not steps:
         print("artcast replay: nothing to send (check --keys, --from, --to)", file=sys.stderr)
         return 1
+    apply_process_options(args)   # after reading the show: --daemonize moves to /
     source = Source(group=args.group, data_port=args.data_port, register_port=args.registration_port,
                     ttl=args.ttl, interface=args.multicast_interface, register_every=0)
-    apply_process_options(args)
     player = Player(source)
     print("artcast replay: %d datagrams over %.1f s from %s%s" % (
         len(steps), steps[-1][0] / args.speed, args.show, ", looping" if args.loop else ""),

@@ -173,3 +173,21 @@ def test_replay_loops_until_stopped(tmp_path):
         assert stop(proc) == 0
     assert [item.value for item in heard[:6]] == [1, 2, 1, 2, 1, 2]
     assert b"datagrams sent" in (tmp_path / "loop.log").read_bytes()
+
+
+def test_record_as_a_daemon(server, tmp_path):
+    import os
+    import subprocess
+    import sys
+    pidfile = tmp_path / "record.pid"
+    subprocess.run([sys.executable, "-m", "artcast_client.cli", "record", "dm/*", "-o", "rel.jsonl",
+                    "--daemonize", "--pidfile", str(pidfile)] + multicast_args(server),
+                   cwd=str(tmp_path), timeout=30, check=True)
+    show = tmp_path / "rel.jsonl"          # relative to where it was started, not the daemon's /
+    wait_until(lambda: pidfile.exists() and read_lines(show), what="the daemon's header")
+    pid = int(pidfile.read_text())
+    server.send("dm/x", 5)
+    wait_until(lambda: len(read_lines(show)) == 2, what="the datum")
+    os.kill(pid, signal.SIGTERM)           # a process this test started, by its PID
+    wait_until(lambda: not pidfile.exists(), what="the daemon to stop and remove its pidfile")
+    assert read_lines(show)[1]["payload"] == '["dm/x", 5]'

@@ -32,7 +32,8 @@ import sys
 import threading
 
 from artcast_bridges.listen import DATUM, Listener
-from artcast_bridges.osc import Log, host_port
+from artcast_bridges.log import Log
+from artcast_bridges.options import host_port
 
 DEFAULT_PORT = 1883
 DEFAULT_PREFIX = "artcast"

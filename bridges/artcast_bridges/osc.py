@@ -26,12 +26,12 @@ import argparse
 import json
 import sys
 import threading
-import time
 
 from artcast_bridges.listen import DATUM, Listener
+from artcast_bridges.log import Log
+from artcast_bridges.options import host_port
 
 DEFAULT_PREFIX = "/artcast"
-LOG_EVERY = 10.0      # at most one line per problem kind this often
 
 
 def osc_args(value):
@@ -69,34 +69,6 @@ def _from_arg(arg):
     if isinstance(arg, list):
         return [_from_arg(a) for a in arg]
     raise ValueError("an OSC %s argument has no artcast value" % type(arg).__name__)
-
-
-def host_port(text):
-    host, sep, port = text.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise argparse.ArgumentTypeError("%r is not HOST:PORT" % text)
-    return host, int(port)
-
-
-class Log:
-    """stderr lines; repeated problems at most once per LOG_EVERY seconds."""
-
-    def __init__(self, name, clock=time.monotonic):
-        self.name = name
-        self.clock = clock
-        self.last = {}
-        self.lock = threading.Lock()
-
-    def say(self, message):
-        print("artcast bridge %s: %s" % (self.name, message), file=sys.stderr, flush=True)
-
-    def problem(self, kind, message):
-        with self.lock:
-            now = self.clock()
-            if now - self.last.get(kind, -LOG_EVERY) < LOG_EVERY:
-                return
-            self.last[kind] = now
-        self.say(message)
 
 
 class OscIn:

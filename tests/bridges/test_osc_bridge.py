@@ -105,3 +105,16 @@ def test_value_mapping_both_ways():
     assert from_osc([]) is None
     with pytest.raises(ValueError):
         from_osc([b"blob"])
+
+
+def test_repeated_problems_are_rate_limited(capsys):
+    from artcast_bridges.log import Log
+    now = [100.0]
+    log = Log("osc", clock=lambda: now[0])
+    for _ in range(50):
+        log.problem("value", "dropped one")
+    now[0] += 10.0
+    log.problem("value", "dropped one")
+    log.problem("address", "dropped another")
+    assert capsys.readouterr().err.splitlines() == ["artcast bridge osc: dropped one"] * 2 + [
+        "artcast bridge osc: dropped another"]

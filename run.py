@@ -34,6 +34,7 @@ APT_FOR_TESTS = {
     "/usr/sbin/nats-server": "nats-server",  # tests/deploy: NATS as a backbone
     "/usr/sbin/nft": "nftables",             # tests/deploy: datagram loss at one server
     "/usr/sbin/ip": "iproute2",              # tests/deploy: hosts in network namespaces
+    "/usr/sbin/mosquitto": "mosquitto",      # the MQTT bridge, against a real broker
 }
 
 

@@ -5,7 +5,9 @@
     artcast watch test/tick                 print each value as it arrives
     artcast list                            the artcasts a server knows
     artcast power --pixels 60 ...           alias of artcast-power (hardware/): supply and wire for a piece
-    artcast bridge nats --nats URL          a site's multicast group to NATS and back
+    artcast record KEYS... -o show.jsonl    record datums from the multicast group (bridges/)
+    artcast replay show.jsonl               send a recording again, with its timing
+    artcast bridge osc | mqtt | nats        OSC, MQTT and NATS bridges (bridges/README.md, deploy/README.md)
 """
 
 import argparse
@@ -118,6 +120,8 @@ def build_parser():
 
     sub.add_parser("power", help="power supply and wire gauge for a piece: an alias of artcast-power",
                    add_help=False)
+    for name, text in BRIDGES_HELP:
+        sub.add_parser(name, help=text, add_help=False)
     return parser
 
 
@@ -128,13 +132,34 @@ def cmd_power(argv):
     return subprocess.call([sys.executable, "-m", "artcast_hardware.power_cli"] + list(argv))
 
 
+# The bridges (bridges/, a layer above this one) parse their own options. The
+# process becomes the bridge (exec, same PID), so Ctrl-C and SIGTERM reach it
+# directly and it stops cleanly; this package imports nothing from it.
+BRIDGES = {
+    "record": "artcast_bridges.record",
+    "replay": "artcast_bridges.replay",
+    "bridge": "artcast_bridges.cli",
+}
+BRIDGES_HELP = (
+    ("record", "record datums from the multicast group to a show file (artcast record --help)"),
+    ("replay", "send a recorded show again with its timing (artcast replay --help)"),
+    ("bridge", "OSC, MQTT or NATS bridge (artcast bridge osc|mqtt|nats --help)"),
+)
+
+
+def exec_bridge(name, argv):
+    import os
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, "-m", BRIDGES[name]] + list(argv))
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["power"]:
         return cmd_power(argv[1:])
-    if argv[:2] == ["bridge", "nats"]:
-        from artcast_bridges.nats import main as nats_bridge_main
-        return nats_bridge_main(argv[2:])
+    if argv[:1] and argv[0] in BRIDGES:
+        return exec_bridge(argv[0], argv[1:])
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)

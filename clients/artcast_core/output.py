@@ -47,6 +47,11 @@ def safe_target(device):
     return 0.0
 
 
+def on_piece_supply(device):
+    """A strip powered by the piece's supply (DMX fixtures and WLED strips have their own)."""
+    return device["type"] == "neopixel" and not device.get("dmx") and not device.get("wled")
+
+
 def power_caps(piece):
     """Brightness ceiling per output (1.0 = none) so that all strips of the
     piece together never draw more than its "power" supply, even at full
@@ -62,12 +67,12 @@ def power_caps(piece):
     if not power:
         return caps
     strips = [(o["device"]["count"], o["device"]["channels"])
-              for o in outputs if o["device"]["type"] == "neopixel"]
+              for o in outputs if on_piece_supply(o["device"])]
     if not strips:
         return caps
     cap = shared_brightness_cap(strips, power["supply_amps"] * 1000.0, power["reserve_amps"] * 1000.0)
     for i in range(len(outputs)):
-        if outputs[i]["device"]["type"] == "neopixel":
+        if on_piece_supply(outputs[i]["device"]):
             caps[i] = cap
     return caps
 

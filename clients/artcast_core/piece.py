@@ -22,8 +22,9 @@ from artcast_core.piece_fields import (
     PieceError, REQUIRED, get_bool, get_int, get_number, get_pair, get_str,
     need_object, only_fields, show, sub)
 from artcast_core.piece_mapping import check_mapping, check_motion, check_on_disconnect
+from artcast_core.piece_net import check_dmx, check_wled, net_claims, net_text, net_where
 
-DEVICE_TYPES = ("neopixel", "servo", "pin", "pwm")
+DEVICE_TYPES = ("neopixel", "servo", "pin", "pwm", "dmx", "wled")
 BACKENDS = ("hardware", "simulate")
 MAX_OUTPUTS = 32
 MAX_PIXELS = 2048
@@ -89,11 +90,11 @@ def check_outputs(outputs, path="outputs"):
     for i in range(len(outputs)):
         where = "%s[%d]" % (path, i)
         out = check_output(outputs[i], where)
-        owner = _claim(out["device"])
-        if owner in used:
-            field = "device.pin" if owner[0] == "gpio" else "device.pca9685.channel"
-            raise PieceError(sub(where, field), "%s is already used by %s" % (_owner_text(owner), used[owner]))
-        used[owner] = where
+        for owner in _claims(out["device"]):
+            if owner in used:
+                field = _CLAIM_FIELDS[owner[0]]
+                raise PieceError(sub(where, field), "%s is already used by %s" % (_owner_text(owner), used[owner]))
+            used[owner] = where
         board = out["device"].get("pca9685")
         if board is not None:
             # One PCA9685 makes one PWM frequency for all 16 channels.
@@ -105,6 +106,25 @@ def check_outputs(outputs, path="outputs"):
     return result
 
 
+_CLAIM_FIELDS = {"gpio": "device.pin", "pca9685": "device.pca9685.channel", "dmx": "device.start",
+                 "wled": "device.host"}
+
+
+def _claims(device):
+    if device.get("dmx") or device.get("wled"):
+        return net_claims(device)
+    return [_claim(device)]
+
+
+def device_where(device):
+    """Where an output's state goes: "GPIO 18", "PCA9685 ch 3", "sACN ... u1 ch 1-12"."""
+    if device.get("dmx") or device.get("wled"):
+        return net_where(device)
+    if device.get("pca9685"):
+        return "PCA9685 ch %d" % device["pca9685"]["channel"]
+    return "GPIO %d" % device["pin"]
+
+
 def _claim(device):
     if "pca9685" in device and device["pca9685"] is not None:
         return ("pca9685", device["pca9685"]["address"], device["pca9685"]["channel"])
@@ -112,6 +132,8 @@ def _claim(device):
 
 
 def _owner_text(owner):
+    if owner[0] in ("dmx", "wled"):
+        return net_text(owner)
     if owner[0] == "gpio":
         return "GPIO %d" % owner[1]
     return "PCA9685 0x%02x channel %d" % (owner[1], owner[2])
@@ -148,6 +170,10 @@ def check_output(obj, path):
 def check_device(obj, path):
     need_object(obj, path)
     kind = get_str(obj, "type", path, choices=DEVICE_TYPES)
+    if kind == "dmx":
+        return check_dmx(obj, path)
+    if kind == "wled":
+        return check_wled(obj, path)
     if kind == "neopixel":
         only_fields(obj, path, ("type", "pin", "count", "order", "brightness"))
         order = get_str(obj, "order", path, default="GRB", choices=ORDERS)

@@ -17,6 +17,7 @@ import logging
 
 from artcast_core.colour import as_hex
 from artcast_core.mapping import MappingError, pin_level, servo_pulse_us
+from artcast_core.piece import device_where
 from artcast_core.runtime import PieceRuntime
 from artcast_kinetic.follow import follow
 
@@ -168,7 +169,7 @@ class PieceRunner:
                 item["level"] = pin_level(dev, state)
             else:
                 item["duty"] = state
-            item["where"] = "PCA9685 ch %d" % dev["pca9685"]["channel"] if dev.get("pca9685") else "GPIO %d" % dev["pin"]
+            item["where"] = device_where(dev)
             outs.append(item)
         return {"name": self.piece.get("name") or "piece", "server": self.server,
                 "backend": self.backend.name, "outputs": outs}

@@ -22,6 +22,7 @@ outputs[0].device.count: must be between 1 and 2048 (got -3)
 
 import json
 
+from artcast_core.output import on_piece_supply
 from artcast_core.piece import check_outputs
 from artcast_core.piece_fields import (
     REQUIRED, PieceError, get_number, need_object, only_fields)
@@ -65,7 +66,7 @@ def read_piece_data(piece):
     for i, output in enumerate(outputs):
         device = output["device"]
         name = output["name"] or output["key"]
-        if device["type"] == "neopixel":
+        if on_piece_supply(device):
             settings["strips"].append({
                 "name": name, "pixels": device["count"],
                 "channels": device["channels"], "brightness": float(device["brightness"])})

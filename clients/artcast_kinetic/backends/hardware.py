@@ -5,6 +5,8 @@
   servo with "pca9685"   -> servokit.Pca9685Servo     (adafruit-circuitpython-servokit)
   pin, pwm               -> rpi_gpio.GpioPin, GpioPwm
   input (a button, PIR)  -> rpi_gpio.GpioInput        (RPi.GPIO / rpi-lgpio)
+  "dmx" outputs          -> dmx.DmxFixtures           (sacn: sACN / E1.31)
+  "wled" outputs         -> wled.WledStrip            (WLED's JSON API or DDP)
 
 Libraries are imported only for the device kinds a piece uses, so a piece
 with only a strip does not need RPi.GPIO and vice versa.
@@ -22,7 +24,11 @@ def needed_modules(piece):
     names = []
     for out in piece["outputs"]:
         dev = out["device"]
-        if dev["type"] == "neopixel":
+        if dev.get("dmx"):
+            want = ("sacn",)
+        elif dev.get("wled"):
+            want = ()
+        elif dev["type"] == "neopixel":
             want = ("board", "neopixel")
         elif dev["type"] == "servo" and dev.get("pca9685"):
             want = ("board", "adafruit_servokit")
@@ -76,6 +82,7 @@ class HardwareBackend(Backend):
         super().__init__(clock)
         self.i2c = i2c
         self.kits = {}
+        self.sacn = None
 
     def _kit(self, dev):
         from artcast_kinetic.backends.servokit import open_kit
@@ -87,6 +94,14 @@ class HardwareBackend(Backend):
     def _make(self, spec):
         dev = spec["device"]
         kind = dev["type"]
+        if dev.get("dmx"):
+            from artcast_kinetic.backends.dmx import DmxFixtures, SacnSender
+            if self.sacn is None:
+                self.sacn = SacnSender()
+            return DmxFixtures(spec, self.sacn)
+        if dev.get("wled"):
+            from artcast_kinetic.backends.wled import WledStrip
+            return WledStrip(spec)
         if kind == "neopixel":
             from artcast_kinetic.backends.blinka_strip import NeoPixelStrip
             return NeoPixelStrip(spec)
@@ -104,8 +119,19 @@ class HardwareBackend(Backend):
         from artcast_kinetic.backends.rpi_gpio import GpioInput
         return GpioInput(pin, pull, active_low)
 
+    def close(self):
+        try:
+            super().close()
+        finally:
+            if self.sacn is not None:
+                self.sacn.close()
+                self.sacn = None
+
     def describe(self, spec):
         dev = spec["device"]
+        if dev.get("dmx") or dev.get("wled"):
+            from artcast_core.piece import device_where
+            return device_where(dev)
         if dev["type"] == "neopixel":
             return "neopixel: %d pixels on GPIO %d (%s)" % (dev["count"], dev["pin"], dev["order"])
         if dev.get("pca9685"):

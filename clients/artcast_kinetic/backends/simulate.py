@@ -75,6 +75,9 @@ class SimulatedBackend(Backend):
         return SimulatedInput(pin, pull, active_low, self.clock)
 
     def describe(self, spec):
+        from artcast_core.piece import device_where
         dev = spec["device"]
+        if dev.get("dmx") or dev.get("wled"):
+            return "simulated %s" % device_where(dev)
         where = "PCA9685 channel %d" % dev["pca9685"]["channel"] if dev.get("pca9685") else "GPIO %d" % dev["pin"]
         return "simulated %s on %s" % (dev["type"], where)

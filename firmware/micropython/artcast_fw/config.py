@@ -104,6 +104,9 @@ def check_piece(cfg):
         if outputs[i]["device"].get("pca9685") is not None:
             raise ConfigError("outputs[%d].device.pca9685: servo boards are not supported "
                               "by the ESP32 firmware (give \"pin\": a GPIO)" % i)
+        if outputs[i]["device"].get("pin") is None:
+            raise ConfigError("outputs[%d].device.type: DMX and WLED outputs are driven by the Pi "
+                              "client (artcast-kinetic), not the ESP32 firmware" % i)
     return piece
 
 

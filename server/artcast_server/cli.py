@@ -79,6 +79,10 @@ def build_parser():
                      help="seconds a request is held before 204 No Content (default 25; 0 = never)")
     web.add_argument("--max-clients", type=_positive_int, default=5000,
                      help="waiting requests at most; more get 503 (default 5000)")
+    web.add_argument("--max-connections", type=_positive_int, default=None,
+                     help="open client connections at most, waiting or idle between requests; "
+                          "more get 503 and answers stop keeping connections open near it "
+                          "(default --max-clients + 1024)")
     web.add_argument("--access-control-allow-origin", default="*", metavar="ORIGIN",
                      help="Access-Control-Allow-Origin on every response (default *)")
     udp = p.add_argument_group("multicast")
@@ -134,7 +138,8 @@ async def serve(args, tcp, udp, errors, access):
     errors.install(loop)        # every asyncio error path into the rate-limited error log
     hub = Hub(max_keys=args.max_keys, max_clients=args.max_clients)
     settings = Settings(poll_timeout=args.poll_timeout, cors_origin=args.access_control_allow_origin)
-    http = HTTPServer(create_app(hub, settings), hub, settings, access)
+    loop.set_exception_handler(log_loop_errors(errors))
+    http = HTTPServer(create_app(hub, settings), hub, settings, access, max_connections=args.max_connections)
     await http.start(tcp)
     receivers = [Receiver(loop, udp[0], data_handler(hub, errors.report)),
                  Receiver(loop, udp[1], registration_handler(hub, errors.report))]
@@ -150,6 +155,24 @@ async def serve(args, tcp, udp, errors, access):
     await http.shutdown()
     for receiver in receivers:
         receiver.close()
+
+
+def log_loop_errors(errors):
+    """asyncio's error reports (a failed accept at the open-file limit, a bug
+    in a callback) go to the error log, rate-limited per kind: a flood
+    cannot fill the disk. asyncio itself waits a second before accepting
+    again after an accept fails for want of file descriptors."""
+    def handler(loop, context):
+        message = context.get("message") or "asyncio error"
+        exc = context.get("exception")
+        reason = "accept" if message.startswith("socket.accept()") else message[:60]
+        if exc is not None and reason != "accept":
+            import traceback
+            message += "\n" + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip()
+        elif exc is not None:
+            message += ": %s" % exc
+        errors.report(reason, message)
+    return handler
 
 
 def main(argv=None):

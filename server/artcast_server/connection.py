@@ -117,9 +117,11 @@ def parse_head(head):
 def wants_keep_alive(version, fields):
     """The connection mode the client asked for (CLOSE, KEEP or KEEP_10)."""
     tokens = fields.get("Connection", "").lower()
+    if "close" in tokens:
+        return CLOSE
     if version == "1.0":
         return KEEP_10 if "keep-alive" in tokens else CLOSE
-    return CLOSE if "close" in tokens else KEEP
+    return KEEP
 
 
 READING, PARKED, WRITING, DONE = 0, 1, 2, 3

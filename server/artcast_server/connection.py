@@ -43,7 +43,7 @@ MAX_BODY = 16 * 1024         # a GET has none; anything larger is refused (413)
 
 # What an answer says about the connection (its `Connection` header):
 CLOSE = "close"              # the server closes after this answer
-KEEP = None                  # HTTP/1.1: persistent by default, no header needed
+KEEP = ""                    # HTTP/1.1: persistent by default, no header needed
 KEEP_10 = "keep-alive"       # HTTP/1.0 client that asked for keep-alive
 
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
@@ -56,7 +56,7 @@ def encode(response, mode=CLOSE):
     for name, value in response.headers.items():
         for item in (value if isinstance(value, list) else [value]):
             lines.append("%s: %s" % (name, item))
-    if mode is not None:
+    if mode:
         lines.append("Connection: " + mode)
     head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
     if response.is_head:
@@ -73,16 +73,18 @@ class BadHead(ValueError):
         self.status = status
 
 
-def head_end(buffer):
-    """Where the head in `buffer` ends: (end of head, start of body), or None
-    while incomplete. Lines may end in CRLF or a bare LF (RFC 9112 2.2)."""
-    crlf = buffer.find(b"\n\r\n")
-    lf = buffer.find(b"\n\n")
-    if crlf < 0 and lf < 0:
-        return None
-    if lf < 0 or 0 <= crlf < lf:
+def head_end(buffer, pos=0):
+    """Where the head starting at `pos` ends: (end of head, start of body),
+    or None while incomplete. Lines may end in CRLF or a bare LF (RFC 9112
+    2.2). Only the bytes up to the first CRLF blank line are searched twice,
+    so a buffer of many pipelined requests costs linear time."""
+    crlf = buffer.find(b"\n\r\n", pos)
+    lf = buffer.find(b"\n\n", pos, crlf + 1 if crlf >= 0 else len(buffer))
+    if lf >= 0:
+        return lf, lf + 2
+    if crlf >= 0:
         return crlf, crlf + 3
-    return lf, lf + 2
+    return None
 
 
 def parse_head(head):
@@ -189,6 +191,7 @@ class Connection(asyncio.Protocol):
             self.server.deadlines.discard(self)
             self.transport.resume_reading()
             self.next_request()
+            self.serve_buffer()
 
     def connection_lost(self, exc):
         server = self.server
@@ -205,57 +208,64 @@ class Connection(asyncio.Protocol):
 
     def serve_buffer(self):
         """Serve the requests in the buffer, one at a time, while reading."""
-        while self.state == READING and self.buffer:
-            if not self.take_request():
-                return
-
-    def take_request(self):
-        """Dispatch the first request in the buffer. False while it is incomplete."""
         buffer = self.buffer
-        ends = head_end(buffer)
+        pos = 0
+        while self.state == READING and pos < len(buffer):
+            taken = self.take_request(buffer, pos)
+            if taken < 0:
+                break
+            pos = taken
+        if pos:
+            self.buffer = buffer[pos:]
+            if self.state == READING and self.buffer and self.tick is not None:
+                self.server.deadlines.discard(self)     # part of a pipelined head: its deadline
+                self.server.deadlines.add(self, HEAD_TIMEOUT)
+
+    def take_request(self, buffer, pos):
+        """Dispatch the request at buffer[pos:]; where the next one starts,
+        or -1 while it is incomplete (or was refused)."""
+        ends = head_end(buffer, pos)
         if ends is None:
-            if len(buffer) > MAX_HEAD:
+            if len(buffer) - pos > MAX_HEAD:
                 self.fail(431)
-            elif len(buffer) > MAX_LINE and buffer.find(b"\n") < 0:
+            elif len(buffer) - pos > MAX_LINE and buffer.find(b"\n", pos) < 0:
                 self.fail(414)
-            return False
+            return -1
         end, start = ends
-        if end > MAX_HEAD:
+        if end - pos > MAX_HEAD:
             self.fail(431)
-            return False
+            return -1
         try:
-            parsed = parse_head(buffer[:end])
+            parsed = parse_head(buffer[pos:end])
         except BadHead as exc:
             self.fail(exc.status)
-            return False
+            return -1
         if parsed is None:                  # a blank line between requests (RFC 9112 2.2)
-            self.buffer = buffer[start:]
-            return True
+            return start
         fields = parsed[3]
         length = _content_length(fields)
         if length is None:
             self.fail(400)
-            return False
+            return -1
         if length > MAX_BODY:
             self.fail(413)
-            return False
+            return -1
         if len(buffer) < start + length:
             if self.expect is None:
                 expect = fields.get("Expect")
                 if expect is not None:
                     if expect.lower() != "100-continue":
                         self.fail(417)
-                        return False
+                        return -1
                     self.transport.write(CONTINUE)      # the client sends its body only now
                 self.expect = True
-            return False                    # wait for the rest of the body
+            return -1                       # wait for the rest of the body
         self.expect = None
-        self.buffer = buffer[start + length:]
         if self.tick is not None:
             self.server.deadlines.discard(self)
         self.mode = wants_keep_alive(parsed[2], fields)
         self.server.dispatch(self, parsed, buffer[start:start + length])
-        return True
+        return start + length
 
     def park(self, key, hold, media):
         """Wait in the hub for the next datum of `key`. False: answer "nothing new" now."""
@@ -288,7 +298,9 @@ class Connection(asyncio.Protocol):
             server.close_soon(self.transport)
         else:
             self.mode = mode
-            self.written(True)
+            self.written()
+            if self.state == READING and self.buffer:
+                server.loop.call_soon(self.serve_buffer)     # a pipelined request, after the fan-out
 
     def respond(self, data):
         """Write a whole answer, then go on as the connection's mode says."""
@@ -296,7 +308,7 @@ class Connection(asyncio.Protocol):
             self.mode = CLOSE
         self.state = WRITING
         self.write(data)
-        self.written(False)
+        self.written()          # serve_buffer() goes on with a pipelined request, if any
 
     def write(self, data):
         """Hand `data` to the transport, at most WRITE_CHUNK bytes ahead of the
@@ -313,7 +325,7 @@ class Connection(asyncio.Protocol):
             data = view
         transport.write(data)
 
-    def written(self, later):
+    def written(self):
         """The answer is with the transport (or partly waiting in `out`)."""
         if self.paused or self.out is not None:
             # the client is slow to read: read nothing more until it has taken
@@ -325,20 +337,16 @@ class Connection(asyncio.Protocol):
                 self.transport.close()          # asyncio flushes first; the deadline bounds that
             self.server.deadlines.add(self, WRITE_TIMEOUT)
             return
-        self.next_request(later)
+        self.next_request()
 
-    def next_request(self, later=False):
+    def next_request(self):
+        """The answer has gone (or is with the kernel): close, or read the next request."""
         if self.mode == CLOSE:
             self.state = DONE
             self.transport.close()
             return
         self.state = READING
-        self.server.deadlines.add(self, IDLE_TIMEOUT if not self.buffer else HEAD_TIMEOUT)
-        if self.buffer:
-            if later:       # called from the hub's fan-out: serve the pipelined request after it
-                self.server.loop.call_soon(self.serve_buffer)
-            else:
-                self.serve_buffer()
+        self.server.deadlines.add(self, IDLE_TIMEOUT)
 
     def fail(self, status):
         """Refuse a request the server cannot read, and close."""
@@ -352,7 +360,6 @@ class Connection(asyncio.Protocol):
         add_common_headers(response, self.server.settings)
         self.server.hub.requests += 1
         self.mode = CLOSE
-        self.buffer = b""
         self.respond(encode(response))
 
     def expire(self):

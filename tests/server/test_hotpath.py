@@ -44,7 +44,7 @@ def test_waiters_get_the_same_bytes_built_once():
         assert b"ETag: " + datum.etag.encode() in answers[0]
         assert b"Access-Control-Allow-Origin: *" in answers[0]
         built = [k for k in datum.rendered if isinstance(k, tuple)]
-        assert built == [("application/json", False, None)]    # one response built for five (kept open)
+        assert built == [("application/json", False, "")]    # one response built for five (kept open)
         assert answers[0] == datum.rendered[built[0]]
         await server.shutdown(grace=0.5)
     asyncio.run(go())

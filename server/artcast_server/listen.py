@@ -32,6 +32,8 @@ from artcast_server.hub import Overloaded
 from artcast_server.responses import Held, add_common_headers, error, no_content, value_response
 
 BACKLOG = 4096               # the kernel caps this at net.core.somaxconn
+ACCEPT_BATCH = 512           # connections accepted per wake-up of the listen socket
+ACCEPT_BACKOFF = (0.05, 2.0)  # seconds to wait after a failed accept: first, at most (doubling)
 LOG_DELAY = 0.1              # seconds an access-log line may wait to be written with others
 
 
@@ -80,7 +82,9 @@ class HTTPServer:
         self.settings = settings
         self.access_log = access_log
         self.max_connections = max_connections or hub.max_clients + 1024
-        self.server = None
+        self.sock = None
+        self.accept_backoff = 0.0
+        self.accept_retry = None
         self.connections = {}           # every open Connection (for shutdown)
         self.deadlines = Deadlines(Connection.expire, hub.clock, hub.call_later)   # heads, idle, writes
         self.pending_log = []
@@ -99,8 +103,45 @@ class HTTPServer:
     async def start(self, sock):
         self.loop = asyncio.get_running_loop()
         raise_open_files(self.max_connections + 64)     # connections plus listen, multicast and log files
-        self.server = await self.loop.create_server(lambda: Connection(self), sock=sock, backlog=BACKLOG)
+        self.sock = sock
+        self.loop.add_reader(sock.fileno(), self._accept)
         gc.freeze()     # start-up objects are permanent: full collections need not scan them mid-fan-out
+
+    def _accept(self):
+        """Accept what is waiting. Our own loop, on public asyncio calls: at the
+        open-file limit asyncio's (3.11) keeps calling accept() and reporting
+        each failure within one wake-up; here a failed accept stops accepting
+        for a while (doubling up to ACCEPT_BACKOFF[1] s) and is reported once,
+        through the loop's exception handler (the rate-limited error log)."""
+        sock = self.sock
+        loop = self.loop
+        for _ in range(ACCEPT_BATCH):
+            try:
+                conn, _ = sock.accept()
+            except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+                return
+            except OSError as exc:      # EMFILE, ENFILE, ENOBUFS, ENOMEM: out of resources
+                loop.remove_reader(sock.fileno())
+                self.accept_backoff = min(ACCEPT_BACKOFF[1], max(ACCEPT_BACKOFF[0], self.accept_backoff * 2))
+                self.accept_retry = loop.call_later(self.accept_backoff, self._resume_accepting)
+                loop.call_exception_handler({
+                    "message": "socket.accept() out of system resource; accepting again in %.2f s"
+                               % self.accept_backoff, "exception": exc})
+                return
+            self.accept_backoff = 0.0
+            conn.setblocking(False)
+            loop.create_task(self._connect(conn))
+
+    def _resume_accepting(self):
+        self.accept_retry = None
+        if not self.stopping:
+            self.loop.add_reader(self.sock.fileno(), self._accept)
+
+    async def _connect(self, conn):
+        try:
+            await self.loop.connect_accepted_socket(lambda: Connection(self), conn)
+        except OSError:
+            conn.close()
 
     def datum_bytes(self, datum, media, head, mode):
         """The whole response for `datum`, built once per format, method and connection mode."""
@@ -195,8 +236,12 @@ class HTTPServer:
         """Stop accepting, answer held requests (closing their connections),
         close idle ones, give writes `grace` seconds."""
         self.stopping = True
-        if self.server is not None:
-            self.server.close()
+        if self.sock is not None:
+            if self.accept_retry is not None:
+                self.accept_retry.cancel()
+            else:
+                self.loop.remove_reader(self.sock.fileno())
+            self.sock.close()
         self.hub.close()
         for conn in list(self.connections):
             if conn.state == READING:

@@ -105,7 +105,7 @@ def parse_head(head):
     if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
         raise BadHead(400, "not an HTTP/1.x request line")
     method, url, version = parts
-    fields = NoCaseDict()
+    fields = {}
     for line in lines[1:]:
         if len(line) > MAX_LINE:
             raise BadHead(431, "header line too long")
@@ -113,7 +113,7 @@ def parse_head(head):
         if not sep or not name or name != name.strip():
             raise BadHead(400, "malformed header line")
         fields[name] = value.strip()
-    return method, url, version[5:], fields
+    return method, url, version[5:], NoCaseDict(fields)      # one pass over the names, not one per field
 
 
 def wants_keep_alive(version, fields):

@@ -138,7 +138,6 @@ async def serve(args, tcp, udp, errors, access):
     errors.install(loop)        # every asyncio error path into the rate-limited error log
     hub = Hub(max_keys=args.max_keys, max_clients=args.max_clients)
     settings = Settings(poll_timeout=args.poll_timeout, cors_origin=args.access_control_allow_origin)
-    loop.set_exception_handler(log_loop_errors(errors))
     http = HTTPServer(create_app(hub, settings), hub, settings, access, max_connections=args.max_connections)
     await http.start(tcp)
     receivers = [Receiver(loop, udp[0], data_handler(hub, errors.report)),
@@ -155,24 +154,6 @@ async def serve(args, tcp, udp, errors, access):
     await http.shutdown()
     for receiver in receivers:
         receiver.close()
-
-
-def log_loop_errors(errors):
-    """asyncio's error reports (a failed accept at the open-file limit, a bug
-    in a callback) go to the error log, rate-limited per kind: a flood
-    cannot fill the disk. asyncio itself waits a second before accepting
-    again after an accept fails for want of file descriptors."""
-    def handler(loop, context):
-        message = context.get("message") or "asyncio error"
-        exc = context.get("exception")
-        reason = "accept" if message.startswith("socket.accept()") else message[:60]
-        if exc is not None and reason != "accept":
-            import traceback
-            message += "\n" + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip()
-        elif exc is not None:
-            message += ": %s" % exc
-        errors.report(reason, message)
-    return handler
 
 
 def main(argv=None):

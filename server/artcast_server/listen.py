@@ -112,7 +112,8 @@ class HTTPServer:
         open-file limit asyncio's (3.11) keeps calling accept() and reporting
         each failure within one wake-up; here a failed accept stops accepting
         for a while (doubling up to ACCEPT_BACKOFF[1] s) and is reported once,
-        through the loop's exception handler (the rate-limited error log)."""
+        through the loop's exception handler (the server installs the
+        rate-limited error log there: logs.ErrorLog.install)."""
         sock = self.sock
         loop = self.loop
         for _ in range(ACCEPT_BATCH):
@@ -124,9 +125,8 @@ class HTTPServer:
                 loop.remove_reader(sock.fileno())
                 self.accept_backoff = min(ACCEPT_BACKOFF[1], max(ACCEPT_BACKOFF[0], self.accept_backoff * 2))
                 self.accept_retry = loop.call_later(self.accept_backoff, self._resume_accepting)
-                loop.call_exception_handler({
-                    "message": "socket.accept() out of system resource; accepting again in %.2f s"
-                               % self.accept_backoff, "exception": exc})
+                loop.call_exception_handler({      # the error log: rate-limited per message
+                    "message": "socket.accept() out of system resource (%s); backing off" % exc})
                 return
             self.accept_backoff = 0.0
             conn.setblocking(False)

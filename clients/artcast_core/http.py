@@ -1,8 +1,11 @@
 # The little HTTP/1.1 a long-poll client needs, as pure functions.
 #
-# build_get() writes a request; parse_response() reads a whole response
-# (the server always sends Content-Length and closes with "Connection:
-# close" requested, so "read until the socket closes" is enough).
+# build_get() writes a request; response_end() / response_complete() say
+# where a response ends (the server always sends Content-Length, so a client
+# can keep its connection open for the next request: build_get(...,
+# keep_alive=True), then reuse the connection while keeps_alive() says the
+# server will); parse_response() reads a whole response. A client that
+# reads until the socket closes must ask for close (the default).
 # parse_url() splits "http://host:port/prefix" for clients that cannot
 # import urllib. Used by the Pi client, the Python client API and the ESP32
 # firmware alike.
@@ -33,17 +36,52 @@ def parse_url(url):
     return hostport, port, prefix.rstrip("/")
 
 
-def build_get(host, port, path, headers=None):
-    """A complete GET request as bytes (Connection: close).
+def build_get(host, port, path, headers=None, keep_alive=False):
+    """A complete GET request as bytes: Connection: close, or with
+    keep_alive=True none (HTTP/1.1 connections stay open by default).
 
     >>> build_get("h", 8888, "/artcasts/a?wait=0")
     b'GET /artcasts/a?wait=0 HTTP/1.1\\r\\nHost: h:8888\\r\\nConnection: close\\r\\n\\r\\n'
+    >>> build_get("h", 8888, "/", keep_alive=True)
+    b'GET / HTTP/1.1\\r\\nHost: h:8888\\r\\n\\r\\n'
     """
-    lines = ["GET %s HTTP/1.1" % path, "Host: %s:%d" % (host, port), "Connection: close"]
+    lines = ["GET %s HTTP/1.1" % path, "Host: %s:%d" % (host, port)]
+    if not keep_alive:
+        lines.append("Connection: close")
     if headers:
         for name in headers:
             lines.append("%s: %s" % (name, headers[name]))
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def response_end(data):
+    """Where the first response in `data` ends (the index after its body),
+    or -1 while it is incomplete: a 204/304 ends with its head, any other
+    response after Content-Length bytes of body. Without Content-Length
+    only the server closing the connection ends it: -1.
+
+    >>> response_end(b"HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\n42HTTP/1.1")
+    40
+    """
+    end = data.find(b"\r\n\r\n")
+    if end < 0:
+        return -1
+    head = data[:end].lower()
+    status_line = head.split(b"\r\n", 1)[0]
+    if status_line.startswith(b"http/") and status_line[9:12] in (b"204", b"304"):
+        return end + 4
+    marker = b"\r\ncontent-length:"
+    at = head.find(marker)
+    if at < 0:
+        return -1
+    line_end = head.find(b"\r\n", at + 2)
+    try:
+        length = int(head[at + len(marker):line_end if line_end >= 0 else len(head)].strip())
+    except ValueError:
+        return -1
+    if length < 0 or len(data) - (end + 4) < length:
+        return -1
+    return end + 4 + length
 
 
 def response_complete(data):
@@ -54,23 +92,26 @@ def response_complete(data):
     >>> response_complete(b"HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\n4")
     False
     """
+    return response_end(data) >= 0
+
+
+def keeps_alive(data):
+    """True when the server will keep the connection open after the
+    response in `data` (an HTTP/1.1 response without Connection: close),
+    so the next request may be sent on it.
+
+    >>> keeps_alive(b"HTTP/1.1 204 No Content\\r\\nConnection: close\\r\\n\\r\\n")
+    False
+    """
     end = data.find(b"\r\n\r\n")
-    if end < 0:
+    if end < 0 or not data.startswith(b"HTTP/1.1 "):
         return False
     head = data[:end].lower()
-    status_line = head.split(b"\r\n", 1)[0]
-    if status_line.startswith(b"http/") and status_line[9:12] in (b"204", b"304"):
-        return True
-    marker = b"\r\ncontent-length:"
-    at = head.find(marker)
+    at = head.find(b"\r\nconnection:")
     if at < 0:
-        return False
+        return True
     line_end = head.find(b"\r\n", at + 2)
-    try:
-        length = int(head[at + len(marker):line_end if line_end >= 0 else len(head)].strip())
-    except ValueError:
-        return False
-    return len(data) - (end + 4) >= length
+    return b"close" not in head[at:line_end if line_end >= 0 else len(head)]
 
 
 def parse_response(data):

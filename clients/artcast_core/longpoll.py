@@ -59,11 +59,13 @@ class LongPoll:
             query += "&format=text"
         return "%s/artcasts/%s%s" % (self.prefix, self.key, query)
 
-    def request(self, host, port):
+    def request(self, host, port, keep_alive=False):
+        """The next request's bytes; keep_alive=True for a client that keeps
+        its connection open between polls (see artcast_core.http)."""
         headers = {"Accept": "text/plain" if self.fmt == "text" else "application/json"}
         if self.etag is not None:
             headers["If-None-Match"] = self.etag
-        return build_get(host, port, self.path(), headers)
+        return build_get(host, port, self.path(), headers, keep_alive)
 
     def handle(self, status, headers, body):
         """Take a parsed response; return (changed, value).

@@ -7,7 +7,8 @@
 
 The first request asks ?wait=0 (the current value at once), then every
 request carries If-None-Match with the last ETag, so a slow loop never
-misses the latest state. A refused connection, a server that dies
+misses the latest state. All requests go over one kept-open connection
+(HTTP/1.1 keep-alive), reopened when the server closes it. A refused connection, a server that dies
 mid-poll, a cut or garbled response, or silence past the socket timeout
 all count as "offline": on_link(key, False, reason) is called once, the
 poll starts over with wait=0, and reconnects back off with jitter.
@@ -16,7 +17,7 @@ poll starts over with wait=0, and reconnects back off with jitter.
 import asyncio
 import logging
 
-from artcast_client.watch import aexchange as exchange  # one asyncio exchange for every Python client
+from artcast_client.watch import AsyncHTTPConnection  # one asyncio exchange for every Python client
 from artcast_core.backoff import Backoff
 from artcast_core.errors import WireError
 from artcast_core.http import parse_response, parse_url
@@ -35,29 +36,34 @@ async def follow(url, key, on_value, on_link, hold=DEFAULT_HOLD, backoff=None, s
     backoff = backoff or Backoff()
     sleep = sleep or asyncio.sleep
     online = None
-    while True:
-        try:
-            data = await exchange(host, port, poll.request(host, port), poll.socket_timeout())
-            status, headers, body = parse_response(data)
-            changed, value = poll.handle(status, headers, body)
-        except (OSError, asyncio.TimeoutError, WireError) as e:
-            reason = _reason(e)
-            poll.reset()
-            if online is not False:
-                online = False
-                log.warning("%s: server %s unreachable (%s); retrying with backoff", key, url, reason)
-                await _call(on_link, key, False, reason)
-            delay = backoff.next_delay()
-            log.debug("%s: next try in %.1f s", key, delay)
-            await sleep(delay)
-            continue
-        backoff.reset()
-        if online is not True:
-            online = True
-            log.info("%s: following on %s", key, url)
-            await _call(on_link, key, True, "connected")
-        if changed:
-            await _call(on_value, key, value)
+    conn = AsyncHTTPConnection(host, port)
+    try:
+        while True:
+            try:
+                data = await conn.exchange(poll.request(host, port, keep_alive=True), poll.socket_timeout())
+                status, headers, body = parse_response(data)
+                changed, value = poll.handle(status, headers, body)
+            except (OSError, asyncio.TimeoutError, WireError) as e:
+                reason = _reason(e)
+                conn.close()
+                poll.reset()
+                if online is not False:
+                    online = False
+                    log.warning("%s: server %s unreachable (%s); retrying with backoff", key, url, reason)
+                    await _call(on_link, key, False, reason)
+                delay = backoff.next_delay()
+                log.debug("%s: next try in %.1f s", key, delay)
+                await sleep(delay)
+                continue
+            backoff.reset()
+            if online is not True:
+                online = True
+                log.info("%s: following on %s", key, url)
+                await _call(on_link, key, True, "connected")
+            if changed:
+                await _call(on_value, key, value)
+    finally:
+        conn.close()
 
 
 def _reason(e):

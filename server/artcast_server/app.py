@@ -8,7 +8,10 @@
     OPTIONS *               CORS preflight
 
 `create_app(hub, settings)` returns the microdot application; listen.py
-serves it.
+serves it (and in-process tests serve it the same way, on a loopback socket).
+Routes never wait: a request that must wait for a datum gets a `Held`
+answer, which the server resolves by parking its connection in the hub.
+Layering runs one way: connection/listen -> routes (this module) -> hub.
 """
 
 from microdot import Microdot, Response
@@ -17,9 +20,8 @@ from artcast_core.etag import etag_matches
 from artcast_core.keys import key_problem
 from artcast_core.negotiate import choose
 from artcast_server import VERSION, pages
-from artcast_server.hub import Overloaded
 from artcast_server.listing import close_keys, listing_page, parse_limit
-from artcast_server.responses import (FORMATS, HTML, JSON, OFFERED, REASONS, error, held_response,
+from artcast_server.responses import (FORMATS, HTML, JSON, OFFERED, Held, add_common_headers, error,
                                       no_content, value_response)
 
 
@@ -153,19 +155,13 @@ def create_app(hub, settings):
                 if latest is None or (etag and etag_matches(etag, latest.etag)):
                     return no_content()
                 datum = latest
+            elif hub.closed:
+                return no_content()             # shutting down: nothing new
+            elif hub.waiting >= hub.max_clients:
+                return error(503, "Too many waiting clients; try again shortly", {"Retry-After": "5"})
             else:
-                try:
-                    return await held_response(request, hub, key, hold, media)
-                except Overloaded:
-                    return error(503, "Too many waiting clients; try again shortly", {"Retry-After": "5"})
+                return Held(key, hold, media)   # the server parks the connection in the hub
         return value_response(datum, media, hub.meta(key))
 
     return app
 
-
-def add_common_headers(response, settings):
-    headers = response.headers
-    headers["Access-Control-Allow-Origin"] = settings.cors_origin
-    headers["Access-Control-Expose-Headers"] = "ETag, Link"
-    if response.reason is None:
-        response.reason = REASONS.get(response.status_code, "Unknown")

@@ -98,6 +98,10 @@ def build_parser():
     web.add_argument("--trust-proxy", nargs="+", type=_proxy, default=[], metavar="ADDRESS",
                      help="load balancers (addresses or networks) whose X-Forwarded-For names the "
                           "client in the access log (deploy/README.md)")
+    web.add_argument("--max-connections", type=_positive_int, default=None,
+                     help="open client connections at most, waiting or idle between requests; "
+                          "more get 503 and answers stop keeping connections open near it "
+                          "(default --max-clients + 1024)")
     web.add_argument("--access-control-allow-origin", default="*", metavar="ORIGIN",
                      help="Access-Control-Allow-Origin on every response (default *)")
     udp = p.add_argument_group("multicast")
@@ -164,7 +168,7 @@ async def serve(args, tcp, udp, errors, access):
     hub = Hub(max_keys=args.max_keys, max_clients=args.max_clients)
     settings = Settings(poll_timeout=args.poll_timeout, cors_origin=args.access_control_allow_origin,
                         trusted_proxies=tuple(args.trust_proxy))
-    http = HTTPServer(create_app(hub, settings), hub, settings, access)
+    http = HTTPServer(create_app(hub, settings), hub, settings, access, max_connections=args.max_connections)
     await http.start(tcp)
     on_data, on_register = data_handler(hub, errors.report), registration_handler(hub, errors.report)
     receivers = [Receiver(loop, sock, handle) for sock, handle in zip(udp, (on_data, on_register))]

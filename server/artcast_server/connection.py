@@ -1,38 +1,63 @@
-"""One client connection: read the request head, answer once, close.
+"""One client connection: read a request, answer it, and (HTTP/1.1
+keep-alive) read the next one on the same connection.
 
 `Connection` is an asyncio.Protocol, not a task with streams: it collects
-the head (deadline HEAD_TIMEOUT, at most MAX_HEAD bytes), hands it to the
+a head (deadline HEAD_TIMEOUT, at most MAX_HEAD bytes), hands it to the
 server, which runs microdot's dispatch to its end without suspending, and
 writes the response in one write. A request that must wait is parked in the
-hub as this object itself (see responses.held_response): no coroutine,
-future or timer stays behind, and `deliver()` writes the datum's bytes,
-built once for every waiter, when it comes.
+hub as this object itself (the route answers `Held`, listen.py parks): no
+coroutine, future or timer stays behind, and `deliver()` writes the datum's
+bytes, built once for every waiter, when it comes.
+
+After an answer the connection stays open for the next request unless the
+client asked to close (HTTP/1.0 without `Connection: keep-alive`, or
+`Connection: close`), the server is full (--max-connections) or stopping.
+An idle kept-open connection is closed after IDLE_TIMEOUT. Pipelined
+requests are served in order, one at a time.
+
+A client that does not read cannot pin memory: at most WRITE_CHUNK bytes of
+an answer wait in user space (the transport's high-water mark is 0, so
+`pause_writing()` fires as soon as anything waits; the rest of a large
+answer is written as the kernel takes it), nothing more is read from the
+connection until the answer has gone, and an answer that has not gone
+within WRITE_TIMEOUT aborts the connection.
 
 `encode()` and `parse_head()` are the two halves of the wire: a microdot
-Response to bytes, and a request head to a microdot Request.
+Response to bytes, and a request head to its parts.
 """
 
 import asyncio
 
-from microdot.microdot import NoCaseDict, Request
+from microdot import Request
+from microdot.microdot import NoCaseDict
 
-from artcast_server.app import add_common_headers
-from artcast_server.responses import error
+from artcast_server.responses import add_common_headers, error
 
-HEAD_TIMEOUT = 10.0          # seconds for the whole request head to arrive
+HEAD_TIMEOUT = 10.0          # seconds for a whole request head to arrive
+IDLE_TIMEOUT = 30.0          # seconds a kept-open connection may wait for its next request
+WRITE_TIMEOUT = 30.0         # seconds for an answer to be taken by the client
+WRITE_CHUNK = 64 * 1024      # bytes of one answer that may wait in user space
 MAX_HEAD = 16 * 1024         # bytes of request line + headers
-MAX_LINE = Request.max_readline
+MAX_LINE = Request.max_readline   # 2 KB: a longer header line is 431, a longer request line 414
 MAX_BODY = 16 * 1024         # a GET has none; anything larger is refused (413)
 
+# What an answer says about the connection (its `Connection` header):
+CLOSE = "close"              # the server closes after this answer
+KEEP = ""                    # HTTP/1.1: persistent by default, no header needed
+KEEP_10 = "keep-alive"       # HTTP/1.0 client that asked for keep-alive
 
-def encode(response):
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+
+def encode(response, mode=CLOSE):
     """A microdot Response -> the bytes on the wire (one write)."""
     response.complete()
     lines = ["HTTP/1.1 %d %s" % (response.status_code, response.reason or "OK")]
     for name, value in response.headers.items():
         for item in (value if isinstance(value, list) else [value]):
             lines.append("%s: %s" % (name, item))
-    lines.append("Connection: close")
+    if mode:
+        lines.append("Connection: " + mode)
     head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
     if response.is_head:
         return head
@@ -40,126 +65,334 @@ def encode(response):
     return head + (body.encode("utf-8") if isinstance(body, str) else body)
 
 
-def parse_head(app, head, body, peer):
-    """Request line and headers -> a microdot Request, as Request.create
-    would build it. ValueError/IndexError/UnicodeError for garbage; None for
-    an empty request."""
-    lines = head.decode().split("\r\n")
+class BadHead(ValueError):
+    """A request head we refuse; `status` says how (400, 414, 431)."""
+
+    def __init__(self, status, message):
+        ValueError.__init__(self, message)
+        self.status = status
+
+
+def head_end(buffer, pos=0):
+    """Where the head starting at `pos` ends: (end of head, start of body),
+    or None while incomplete. Lines may end in CRLF or a bare LF (RFC 9112
+    2.2). Only the bytes up to the first CRLF blank line are searched twice,
+    so a buffer of many pipelined requests costs linear time."""
+    crlf = buffer.find(b"\n\r\n", pos)
+    lf = buffer.find(b"\n\n", pos, crlf + 1 if crlf >= 0 else len(buffer))
+    if lf >= 0:
+        return lf, lf + 2
+    if crlf >= 0:
+        return crlf, crlf + 3
+    return None
+
+
+def parse_head(head):
+    """Request line and headers -> (method, url, version, NoCaseDict of fields).
+
+    Raises BadHead for garbage; returns None for an empty head."""
+    try:
+        text = head.decode()
+    except UnicodeError:
+        raise BadHead(400, "request head is not UTF-8")
+    lines = text.split("\n")
     first = lines[0].strip()
     if not first:
         return None
-    method, url, version = first.split()
-    version = version.split("/", 1)[1]
+    if len(first) > MAX_LINE:
+        raise BadHead(414, "request line too long")
+    parts = first.split()
+    if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
+        raise BadHead(400, "not an HTTP/1.x request line")
+    method, url, version = parts
     fields = {}
     for line in lines[1:]:
         if len(line) > MAX_LINE:
-            raise ValueError("header line too long")
-        name, value = line.strip().split(":", 1)
+            raise BadHead(431, "header line too long")
+        name, sep, value = line.strip().partition(":")
+        if not sep or not name or name != name.strip():
+            raise BadHead(400, "malformed header line")
         fields[name] = value.strip()
-    return Request(app, peer, method, url, version, NoCaseDict(fields), body=body)
+    return method, url, version[5:], NoCaseDict(fields)      # one pass over the names, not one per field
 
 
-READING, PARKED_STATE, DONE = 0, 1, 2
+def wants_keep_alive(version, fields):
+    """The connection mode the client asked for (CLOSE, KEEP or KEEP_10)."""
+    tokens = fields.get("Connection", "").lower()
+    if "close" in tokens:
+        return CLOSE
+    if version == "1.0":
+        return KEEP_10 if "keep-alive" in tokens else CLOSE
+    return KEEP
+
+
+READING, PARKED, WRITING, DONE = 0, 1, 2, 3
 
 
 class Connection(asyncio.Protocol):
-    """One client connection: read the head, dispatch, answer once, close."""
+    """One client connection: requests in, answers out, one at a time."""
 
-    __slots__ = ("server", "transport", "buffer", "state", "tick", "key", "media", "head", "log")
+    __slots__ = ("server", "transport", "buffer", "state", "tick", "key", "media", "head", "log",
+                 "mode", "paused", "out", "expect")
 
     def __init__(self, server):
         self.server = server
         self.transport = None
         self.buffer = b""
         self.state = READING
-        self.tick = self.key = self.media = self.log = None
-        self.head = False
+        self.tick = self.key = self.media = self.log = self.out = self.expect = None
+        self.mode = None            # None until the first request: then CLOSE, KEEP or KEEP_10
+        self.head = self.paused = False
+
+    # --- asyncio callbacks ----------------------------------------------------
 
     def connection_made(self, transport):
         self.transport = transport
-        self.server.connections[self] = None
-        self.server.head_deadlines.add(self, HEAD_TIMEOUT)
+        server = self.server
+        server.connections[self] = None
+        hub = server.hub
+        hub.connections_accepted += 1
+        hub.connections_open += 1
+        transport.set_write_buffer_limits(0)        # pause_writing() once anything waits in user space
+        if len(server.connections) > server.max_connections:
+            self.mode = CLOSE
+            return self.respond(server.too_many)
+        server.deadlines.add(self, HEAD_TIMEOUT)
 
     def data_received(self, data):
+        buffer = self.buffer
         if self.state != READING:
+            # a pipelined request while the last is held or being written: keep it for later
+            if len(buffer) + len(data) > MAX_HEAD + MAX_BODY:
+                return self.abort()
+            self.buffer = buffer + data
             return
-        buffer = self.buffer = self.buffer + data
-        end = buffer.find(b"\r\n\r\n")
-        if end < 0:
-            if len(buffer) > MAX_HEAD or (len(buffer) > MAX_LINE and buffer.find(b"\r\n") < 0):
-                self.fail(431 if len(buffer) > MAX_HEAD else 400)
-            return
-        if end > MAX_HEAD:
-            return self.fail(431)
-        length = _content_length(buffer, end)
-        if length > MAX_BODY:
-            return self.fail(413)
-        if len(buffer) < end + 4 + length:
-            return                      # wait for the rest of the body
-        self.server.head_deadlines.discard(self)
-        self.buffer = b""
-        self.server.dispatch(self, buffer[:end], buffer[end + 4:end + 4 + length])
+        if buffer:
+            self.buffer = buffer + data
+        else:
+            self.buffer = data
+            if self.mode is not None and self.tick is not None:
+                # the first bytes of a request on a kept-open connection: the head timeout starts
+                self.server.deadlines.discard(self)
+                self.server.deadlines.add(self, HEAD_TIMEOUT)
+        self.serve_buffer()
 
-    def park(self, key, hold, media):
-        """Called by the route (via request.g.park): wait in the hub."""
-        if not self.server.hub.hold(key, self, hold):
-            return False
-        self.media = media
-        self.state = PARKED_STATE
-        return True
+    def pause_writing(self):
+        self.paused = True
 
-    def deliver(self, datum):
-        """The hub's answer: the datum (or None: nothing new) -> write now,
-        close right after the whole fan-out (server.close_soon), so the last
-        waiter is not kept waiting behind everyone else's close."""
-        server = self.server
-        data = server.datum_bytes(datum, self.media, self.head) if datum is not None else server.no_content
-        self.state = DONE
-        self.transport.write(data)
-        server.close_soon(self.transport)
-        server.hub.requests += 1
-        if self.log is not None:
-            server.log_later(self.log, 200 if datum is not None else 204, data)
-
-    def respond(self, data):
-        self.state = DONE
-        self.transport.write(data)
-        self.transport.close()
-
-    def fail(self, status):
-        messages = {400: "Bad request: not an HTTP/1.x request line and headers",
-                    408: "Request head not received in time", 413: "Request body too large",
-                    431: "Request head too large"}
-        self.server.head_deadlines.discard(self)
-        response = error(status, messages[status])
-        add_common_headers(response, self.server.settings)
-        self.server.hub.requests += 1
-        self.respond(encode(response))
-
-    def expire(self):
-        """The head did not arrive within HEAD_TIMEOUT (slowloris)."""
-        if self.state == READING and self.transport is not None:
-            self.fail(408)
+    def resume_writing(self):
+        self.paused = False
+        if self.out is not None:
+            out, self.out = self.out, None
+            self.write(out)
+            if self.paused:
+                return
+        if self.state == WRITING:
+            self.server.deadlines.discard(self)
+            self.transport.resume_reading()
+            self.next_request()
+            self.serve_buffer()
 
     def connection_lost(self, exc):
         server = self.server
         server.connections.pop(self, None)
-        if self.state == READING:
-            server.head_deadlines.discard(self)
-        elif self.state == PARKED_STATE:
+        server.hub.connections_open -= 1
+        if self.state == PARKED:
             server.hub.release(self)
+        elif self.tick is not None:
+            server.deadlines.discard(self)
         self.state = DONE
+        self.out = None
+
+    # --- requests ---------------------------------------------------------------
+
+    def serve_buffer(self):
+        """Serve the requests in the buffer, one at a time, while reading."""
+        buffer = self.buffer
+        pos = 0
+        while self.state == READING and pos < len(buffer):
+            taken = self.take_request(buffer, pos)
+            if taken < 0:
+                break
+            pos = taken
+        if pos:
+            self.buffer = buffer[pos:]
+            if self.state == READING and self.buffer and self.tick is not None:
+                self.server.deadlines.discard(self)     # part of a pipelined head: its deadline
+                self.server.deadlines.add(self, HEAD_TIMEOUT)
+
+    def take_request(self, buffer, pos):
+        """Dispatch the request at buffer[pos:]; where the next one starts,
+        or -1 while it is incomplete (or was refused)."""
+        ends = head_end(buffer, pos)
+        if ends is None:
+            if len(buffer) - pos > MAX_HEAD:
+                self.fail(431)
+            elif len(buffer) - pos > MAX_LINE and buffer.find(b"\n", pos) < 0:
+                self.fail(414)
+            return -1
+        end, start = ends
+        if end - pos > MAX_HEAD:
+            self.fail(431)
+            return -1
+        try:
+            parsed = parse_head(buffer[pos:end])
+        except BadHead as exc:
+            self.fail(exc.status)
+            return -1
+        if parsed is None:                  # a blank line between requests (RFC 9112 2.2)
+            return start
+        fields = parsed[3]
+        length = _content_length(fields)
+        if length is None:
+            self.fail(400)
+            return -1
+        if length > MAX_BODY:
+            self.fail(413)
+            return -1
+        if len(buffer) < start + length:
+            if self.expect is None:
+                expect = fields.get("Expect")
+                if expect is not None:
+                    if expect.lower() != "100-continue":
+                        self.fail(417)
+                        return -1
+                    self.transport.write(CONTINUE)      # the client sends its body only now
+                self.expect = True
+            return -1                       # wait for the rest of the body
+        self.expect = None
+        if self.tick is not None:
+            self.server.deadlines.discard(self)
+        self.mode = wants_keep_alive(parsed[2], fields)
+        self.server.dispatch(self, parsed, buffer[start:start + length])
+        return start + length
+
+    def park(self, key, hold, media):
+        """Wait in the hub for the next datum of `key`. False: answer "nothing new" now."""
+        if not self.server.hub.hold(key, self, hold):
+            return False
+        self.media = media
+        self.state = PARKED
+        return True
+
+    # --- answers ----------------------------------------------------------------
+
+    def deliver(self, datum):
+        """The hub's answer: the datum (or None: nothing new) -> write now.
+        A connection that closes is closed right after the whole fan-out
+        (server.close_soon), so the last waiter does not wait behind
+        everyone else's close."""
+        server = self.server
+        mode = CLOSE if server.stopping else self.mode
+        if datum is not None:
+            data = server.datum_bytes(datum, self.media, self.head, mode)
+        else:
+            data = server.no_content[mode]
+        self.state = WRITING
+        self.write(data)
+        server.hub.requests += 1
+        if self.log is not None:
+            server.log_later(self.log, 200 if datum is not None else 204, data)
+        if mode == CLOSE and not self.paused and self.out is None:
+            self.state = DONE
+            server.close_soon(self.transport)
+        else:
+            self.mode = mode
+            self.written()
+            if self.state == READING and self.buffer:
+                server.loop.call_soon(self.serve_buffer)     # a pipelined request, after the fan-out
+
+    def respond(self, data):
+        """Write a whole answer, then go on as the connection's mode says."""
+        if self.server.stopping:
+            self.mode = CLOSE
+        self.state = WRITING
+        self.write(data)
+        self.written()          # serve_buffer() goes on with a pipelined request, if any
+
+    def write(self, data):
+        """Hand `data` to the transport, at most WRITE_CHUNK bytes ahead of the
+        kernel: the rest waits in `out` (a view, not a copy) for resume_writing()."""
+        transport = self.transport
+        if len(data) > WRITE_CHUNK:
+            view = memoryview(data)
+            while len(view) > WRITE_CHUNK:
+                transport.write(view[:WRITE_CHUNK])
+                view = view[WRITE_CHUNK:]
+                if self.paused:
+                    self.out = view
+                    return
+            data = view
+        transport.write(data)
+
+    def written(self):
+        """The answer is with the transport (or partly waiting in `out`)."""
+        if self.paused or self.out is not None:
+            # the client is slow to read: read nothing more until it has taken
+            # this answer, and give it WRITE_TIMEOUT to do so
+            if self.mode != CLOSE or self.out is not None:
+                self.transport.pause_reading()
+            else:
+                self.state = DONE
+                self.transport.close()          # asyncio flushes first; the deadline bounds that
+            self.server.deadlines.add(self, WRITE_TIMEOUT)
+            return
+        self.next_request()
+
+    def next_request(self):
+        """The answer has gone (or is with the kernel): close, or read the next request."""
+        if self.mode == CLOSE:
+            self.state = DONE
+            self.transport.close()
+            return
+        self.state = READING
+        self.server.deadlines.add(self, IDLE_TIMEOUT)
+
+    def fail(self, status):
+        """Refuse a request the server cannot read, and close."""
+        messages = {400: "Bad request: not an HTTP/1.x request line and headers",
+                    408: "Request head not received in time", 413: "Request body too large",
+                    414: "Request line too long", 417: "Expectation not supported",
+                    431: "Request header fields too large"}
+        if self.tick is not None:
+            self.server.deadlines.discard(self)
+        response = error(status, messages[status])
+        add_common_headers(response, self.server.settings)
+        self.server.hub.requests += 1
+        self.mode = CLOSE
+        self.respond(encode(response))
+
+    def expire(self):
+        """A deadline of this connection passed."""
+        state = self.state
+        if state == READING:
+            if self.buffer or self.mode is None:
+                self.fail(408)              # the head did not arrive in time (slowloris)
+            else:
+                self.state = DONE           # idle keep-alive: close quietly
+                self.transport.close()
+        elif state != PARKED:
+            self.abort()                    # an answer not taken within WRITE_TIMEOUT
+
+    def abort(self):
+        if self.state == PARKED:
+            self.server.hub.release(self)
+        elif self.tick is not None:
+            self.server.deadlines.discard(self)
+        self.state = DONE
+        self.out = None
+        self.transport.abort()
 
 
-def _content_length(buffer, end):
-    """Content-Length from the head, 0 when absent (microdot itself answers a bad one with 400)."""
-    at = buffer.find(b"ength:", 0, end)
-    while at >= 0:
-        if buffer[at - 11:at].lower() == b"\r\ncontent-l":
-            stop = buffer.find(b"\r\n", at, end + 2)
-            try:
-                return max(0, int(buffer[at + 6:stop]))
-            except ValueError:
-                return 0
-        at = buffer.find(b"ength:", at + 6, end)
-    return 0
+def _content_length(fields):
+    """The body length: 0 without Content-Length, None when it is unreadable
+    or a Transfer-Encoding is used (bodies here are never chunked)."""
+    if "Transfer-Encoding" in fields:
+        return None
+    text = fields.get("Content-Length")
+    if text is None:
+        return 0
+    text = text.strip()
+    if not text.isdigit():
+        return None
+    return int(text)

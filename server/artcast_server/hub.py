@@ -2,14 +2,18 @@
 
 Everything here is synchronous and I/O-free, so it can be tested without
 sockets. The multicast side calls `publish()` / `register()`; the HTTP side
-parks a waiter with `hold()` (the server's connections) or awaits `wait()`.
+(the server's connections) parks a waiter with `hold()` and `release()`s it
+when its client goes away.
 
     hub = Hub(max_keys=10000, max_clients=5000)
+    hub.hold("test/tick", waiter, 25)           # waiter.deliver(datum or None) later
     hub.publish("test/tick", 1, b'["test/tick", 1]')
-    datum = await hub.wait("test/tick", timeout=25)
+
+The hub owns the server's one clock: `clock()` for time stamps and
+deadlines, `call_later(delay, callback)` to wake the deadlines (asyncio's
+by default; a fake pair in tests, so no test sleeps to see a timeout).
 """
 
-import asyncio
 import time
 
 from artcast_core.etag import etag_for, etag_matches
@@ -66,19 +70,22 @@ class Hub:
     `publish()` hands the one datum to each in a plain loop.
     """
 
-    def __init__(self, max_keys=10000, max_clients=5000, clock=time.monotonic):
+    def __init__(self, max_keys=10000, max_clients=5000, clock=time.monotonic, call_later=None):
         self.max_keys = max_keys
         self.max_clients = max_clients
         self.clock = clock
+        self.call_later = call_later    # None: the running asyncio loop's
         self.started = clock()
         self.artcasts = {}       # key -> Artcast
         self.waiters = {}        # key -> {waiter: None}, in arrival order
         self.waiting = 0
-        self.deadlines = Deadlines(self._expire)
+        self.deadlines = Deadlines(self._expire, clock, call_later)
         self.datums_received = 0
         self.registrations_received = 0
         self.dropped = {}        # reason -> count
         self.requests = 0
+        self.connections_accepted = 0   # counted by the server's connections
+        self.connections_open = 0
         self.closed = False
 
     # --- the multicast side -------------------------------------------------
@@ -183,20 +190,6 @@ class Hub:
                 del self.waiters[waiter.key]
             waiter.deliver(None)
 
-    async def wait(self, key, timeout):
-        """Wait for the next datum of `key`; None on timeout or shutdown.
-
-        The coroutine way to wait (microdot's TestClient, in-process tests);
-        the real server parks connections with hold() instead.
-        """
-        waiter = _FutureWaiter(asyncio.get_running_loop().create_future())
-        if not self.hold(key, waiter, timeout):
-            return None
-        try:
-            return await waiter.future
-        finally:
-            self.release(waiter)
-
     def close(self):
         """Shutdown: answer every waiting request (with "nothing new")."""
         self.closed = True
@@ -217,15 +210,7 @@ class Hub:
             "registrations_received": self.registrations_received,
             "datagrams_dropped": dict(self.dropped),
             "requests_served": self.requests,
+            "connections_accepted": self.connections_accepted,
+            "connections_open": self.connections_open,
         }
 
-
-class _FutureWaiter:
-    __slots__ = ("future", "key", "tick")
-
-    def __init__(self, future):
-        self.future = future
-
-    def deliver(self, datum):
-        if not self.future.done():
-            self.future.set_result(datum)

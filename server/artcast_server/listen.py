@@ -5,8 +5,10 @@ built-in server does not let us set, and the hot path of a long-poll server:
 
 - the listen backlog (a thousand devices reconnect at once after every datum)
   and an open-file limit that fits --max-clients;
-- one small protocol object per connection (connection.py), no task, stream
-  or coroutine each; microdot's dispatch runs to its end synchronously;
+- one small protocol object per connection (connection.py), no stream or
+  coroutine each, kept open between requests (HTTP/1.1 keep-alive) up to
+  --max-connections; microdot's dispatch runs to its end synchronously
+  (routes never suspend; one that does is answered 500);
 - a request that must wait is parked in the hub as its Connection, so a
   waiting client costs a couple of KB; when the datum comes the hub hands it
   to every waiter and each gets the same bytes, built here once per datum,
@@ -22,13 +24,17 @@ import asyncio
 import gc
 import socket
 
-from artcast_server.app import add_common_headers
-from artcast_server.connection import DONE, READING, Connection, encode, parse_head
+from microdot import Request
+
+from artcast_server.connection import CLOSE, KEEP, KEEP_10, READING, Connection, encode
 from artcast_server.deadlines import Deadlines
+from artcast_server.hub import Overloaded
 from artcast_server.proxies import client_address
-from artcast_server.responses import PARKED, error, no_content, value_response
+from artcast_server.responses import Held, add_common_headers, error, no_content, value_response
 
 BACKLOG = 4096               # the kernel caps this at net.core.somaxconn
+ACCEPT_BATCH = 512           # connections accepted per wake-up of the listen socket
+ACCEPT_BACKOFF = (0.05, 2.0)  # seconds to wait after a failed accept: first, at most (doubling)
 LOG_DELAY = 0.1              # seconds an access-log line may wait to be written with others
 
 
@@ -68,69 +74,116 @@ def raise_open_files(wanted):
 
 
 class HTTPServer:
-    """Serves a microdot app on a bound socket, one request per connection."""
+    """Serves a microdot app on a bound socket: one path for every request,
+    in production and in the in-process tests."""
 
-    def __init__(self, app, hub, settings, access_log=None):
+    def __init__(self, app, hub, settings, access_log=None, max_connections=None):
         self.app = app
         self.hub = hub
         self.settings = settings
         self.access_log = access_log
-        self.server = None
+        self.max_connections = max_connections or hub.max_clients + 1024
+        self.sock = None
+        self.accept_backoff = 0.0
+        self.accept_retry = None
         self.connections = {}           # every open Connection (for shutdown)
-        self.head_deadlines = Deadlines(Connection.expire)
+        self.deadlines = Deadlines(Connection.expire, hub.clock, hub.call_later)   # heads, idle, writes
         self.pending_log = []
         self.closing = []               # answered transports, closed after the fan-out
+        self.stopping = False
         self.loop = None
-        response = no_content()
+        self.no_content = {}
+        for mode in (CLOSE, KEEP, KEEP_10):
+            response = no_content()
+            add_common_headers(response, settings)
+            self.no_content[mode] = encode(response, mode)
+        response = error(503, "Too many connections; try again shortly", {"Retry-After": "5"})
         add_common_headers(response, settings)
-        self.no_content = encode(response)
+        self.too_many = encode(response, CLOSE)
 
     async def start(self, sock):
         self.loop = asyncio.get_running_loop()
-        raise_open_files(self.hub.max_clients + 1024)     # the waiting plus those coming and going
-        self.server = await self.loop.create_server(lambda: Connection(self), sock=sock, backlog=BACKLOG)
+        raise_open_files(self.max_connections + 64)     # connections plus listen, multicast and log files
+        self.sock = sock
+        self.loop.add_reader(sock.fileno(), self._accept)
         gc.freeze()     # start-up objects are permanent: full collections need not scan them mid-fan-out
 
-    def datum_bytes(self, datum, media, head):
-        """The whole response for `datum`, built once per format and method."""
-        key = (media, head)
+    def _accept(self):
+        """Accept what is waiting. Our own loop, on public asyncio calls: at the
+        open-file limit asyncio's (3.11) keeps calling accept() and reporting
+        each failure within one wake-up; here a failed accept stops accepting
+        for a while (doubling up to ACCEPT_BACKOFF[1] s) and is reported once,
+        through the loop's exception handler (the server installs the
+        rate-limited error log there: logs.ErrorLog.install)."""
+        sock = self.sock
+        loop = self.loop
+        for _ in range(ACCEPT_BATCH):
+            try:
+                conn, _ = sock.accept()
+            except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+                return
+            except OSError as exc:      # EMFILE, ENFILE, ENOBUFS, ENOMEM: out of resources
+                loop.remove_reader(sock.fileno())
+                self.accept_backoff = min(ACCEPT_BACKOFF[1], max(ACCEPT_BACKOFF[0], self.accept_backoff * 2))
+                self.accept_retry = loop.call_later(self.accept_backoff, self._resume_accepting)
+                loop.call_exception_handler({      # the error log: rate-limited per message
+                    "message": "socket.accept() out of system resource (%s); backing off" % exc})
+                return
+            self.accept_backoff = 0.0
+            conn.setblocking(False)
+            loop.create_task(self._connect(conn))
+
+    def _resume_accepting(self):
+        self.accept_retry = None
+        if not self.stopping:
+            self.loop.add_reader(self.sock.fileno(), self._accept)
+
+    async def _connect(self, conn):
+        try:
+            await self.loop.connect_accepted_socket(lambda: Connection(self), conn)
+        except OSError:
+            conn.close()
+
+    def datum_bytes(self, datum, media, head, mode):
+        """The whole response for `datum`, built once per format, method and connection mode."""
+        key = (media, head, mode)
         data = datum.rendered.get(key)
         if data is None:
             response = value_response(datum, media, self.hub.meta(datum.key))
             add_common_headers(response, self.settings)
             response.is_head = head
-            data = datum.rendered[key] = encode(response)
+            data = datum.rendered[key] = encode(response, mode)
         return data
 
-    def dispatch(self, conn, head, body):
+    def dispatch(self, conn, parsed, body):
+        """One parsed request -> its answer (or the connection parked in the hub)."""
+        method, url, version, fields = parsed
         try:
-            request = parse_head(self.app, head, body, conn.transport.get_extra_info("peername"))
+            request = Request(self.app, conn.transport.get_extra_info("peername"), method, url, version,
+                              fields, body=body)
         except (ValueError, IndexError, UnicodeError):
             return conn.fail(400)
-        if request is None:
-            conn.state = DONE
-            return conn.transport.close()       # connected and closed without a request
-        request.g.park = conn.park
-        conn.head = request.method == "HEAD"
-        self._step(conn, request, self.app.dispatch_request(request))
+        conn.head = method == "HEAD"
+        if self.stopping or len(self.connections) >= self.max_connections:
+            conn.mode = CLOSE                   # make room: this connection closes after its answer
+        self._answer(conn, request, self._run(request))
 
-    def _step(self, conn, request, coro):
-        """Run microdot's dispatch; our routes finish without suspending, but
-        should one await something, resume it when that is done."""
+    def _run(self, request):
+        """Run microdot's dispatch, which our routes finish without suspending."""
+        coro = self.app.dispatch_request(request)
         try:
-            awaited = coro.send(None)
+            coro.send(None)
         except StopIteration as done:
-            return self._answer(conn, request, done.value)
+            return done.value
         except Exception as exc:            # a bug, not bad input: log it, answer 500
             self.loop.call_exception_handler({"message": "request failed", "exception": exc})
-            response = error(500, "Internal server error (see the error log)")
-            add_common_headers(response, self.settings)
-            return self._answer(conn, request, response)
-        if awaited is None:
-            self.loop.call_soon(self._step, conn, request, coro)
         else:
-            awaited._asyncio_future_blocking = False
-            awaited.add_done_callback(lambda _: self._step(conn, request, coro))
+            coro.close()
+            self.loop.call_exception_handler({"message": "a route suspended (routes must answer at once): %s %s"
+                                              % (request.method, request.path)})
+        response = error(500, "Internal server error (see the error log)")
+        add_common_headers(response, self.settings)
+        return response
 
     def _answer(self, conn, request, response):
         if self.access_log is not None:
@@ -139,15 +192,24 @@ class HTTPServer:
                                   self.settings.trusted_proxies)
             conn.log = (peer, "%s %s HTTP/%s" % (request.method, request.url, request.http_version),
                         request.headers.get("Referer", "-"), request.headers.get("User-Agent", "-"))
-        if response is PARKED:
-            return                          # the hub calls conn.deliver() later
+        if response.__class__ is Held:
+            try:
+                if conn.park(response.key, response.hold, response.media):
+                    return                      # the hub calls conn.deliver() later
+                response = no_content()         # shutting down: nothing new
+            except Overloaded:
+                response = error(503, "Too many waiting clients; try again shortly", {"Retry-After": "5"})
+            add_common_headers(response, self.settings)
         self.hub.requests += 1
         datum = getattr(response, "datum", None)
-        data = self.datum_bytes(datum, response.media, conn.head) if datum is not None else encode(response)
-        if conn.state != DONE:
-            conn.respond(data)
+        if datum is not None:
+            data = self.datum_bytes(datum, response.media, conn.head, conn.mode)
+        else:
+            response.is_head = conn.head
+            data = encode(response, conn.mode)
         if conn.log is not None:
             self.log_later(conn.log, response.status_code, data)
+        conn.respond(data)
 
     def close_soon(self, transport):
         """Close `transport` once the current burst of writes is done."""
@@ -174,17 +236,23 @@ class HTTPServer:
         self.access_log.log_many([log + (status, size) for log, status, size in pending])
 
     async def shutdown(self, grace=1.5):
-        """Stop accepting, answer held requests, give writes `grace` seconds."""
-        if self.server is not None:
-            self.server.close()
+        """Stop accepting, answer held requests (closing their connections),
+        close idle ones, give writes `grace` seconds."""
+        self.stopping = True
+        if self.sock is not None:
+            if self.accept_retry is not None:
+                self.accept_retry.cancel()
+            else:
+                self.loop.remove_reader(self.sock.fileno())
+            self.sock.close()
         self.hub.close()
         for conn in list(self.connections):
             if conn.state == READING:
-                conn.state = DONE
-                conn.transport.close()
-        self.head_deadlines.close()
-        deadline = self.loop.time() + grace
-        while self.connections and self.loop.time() < deadline:
+                conn.abort() if conn.buffer else conn.transport.close()
+        self.deadlines.close()
+        for _ in range(int(grace / 0.01)):
+            if not self.connections:
+                break
             await asyncio.sleep(0.01)
         for conn in list(self.connections):
             conn.transport.abort()

@@ -3,7 +3,8 @@
 A datum's body is encoded once per format and cached on the datum, so a
 thousand waiting clients get the same bytes (listen.py caches the whole
 HTTP response the same way). Headers common to every response (CORS) are
-added by the app's after-request hooks.
+added by `add_common_headers()`: the app's after-request hooks call it for
+routed responses, the server for the answers it writes itself.
 """
 
 from microdot import Response
@@ -110,27 +111,21 @@ def value_response(datum, media, meta):
     return response
 
 
-class Parked(Response):
-    """The route's answer for a request the hub now holds: nothing to write
-    yet. The server writes the datum (or 204) when it comes."""
+class Held(Response):
+    """The route's answer for a request that must wait for the next datum of
+    `key` (at most `hold` seconds; None: no limit), answered in `media`.
 
-
-PARKED = Parked(b"")
-
-
-async def held_response(request, hub, key, hold, media):
-    """Hold the request until the next datum of `key` (at most `hold` s).
-
-    In the real server (listen.py) the connection itself is parked in the hub:
-    no coroutine, future or timer stays behind per waiting client, and the
-    datum's bytes are written straight to it. Elsewhere (microdot's TestClient)
-    the coroutine awaits the datum. Raises Overloaded past --max-clients.
+    Routes only describe the wait; the server (listen.py) parks the
+    connection itself in the hub with `hub.hold()`, so no coroutine, future
+    or timer stays behind per waiting client. Every request, in production
+    and in the in-process tests alike, takes that one path.
     """
-    park = getattr(request.g, "park", None)
-    if park is not None:
-        return PARKED if park(key, hold, media) else no_content()
-    datum = await hub.wait(key, hold)
-    return no_content() if datum is None else value_response(datum, media, hub.meta(key))
+
+    def __init__(self, key, hold, media):
+        Response.__init__(self, b"", 200)
+        self.key = key
+        self.hold = hold
+        self.media = media
 
 
 def no_content(reason="No Content"):
@@ -147,8 +142,17 @@ def error(status, message, headers=None):
 
 
 REASONS = {
-    200: "OK", 204: "No Content", 302: "Found", 400: "Bad Request", 404: "Not Found",
+    100: "Continue", 200: "OK", 204: "No Content", 302: "Found", 400: "Bad Request", 404: "Not Found",
     405: "Method Not Allowed", 406: "Not Acceptable", 408: "Request Timeout",
-    413: "Payload Too Large", 431: "Request Header Fields Too Large",
+    413: "Payload Too Large", 414: "URI Too Long", 417: "Expectation Failed", 431: "Request Header Fields Too Large",
     500: "Internal Server Error", 503: "Service Unavailable",
 }
+
+
+def add_common_headers(response, settings):
+    """CORS headers every response carries, and a reason phrase."""
+    headers = response.headers
+    headers["Access-Control-Allow-Origin"] = settings.cors_origin
+    headers["Access-Control-Expose-Headers"] = "ETag, Link"
+    if response.reason is None:
+        response.reason = REASONS.get(response.status_code, "Unknown")

@@ -7,7 +7,7 @@ from artcast_core.datagram import (encode_datum, encode_registration, parse_datu
                                    MAX_DATAGRAM_BYTES)
 from artcast_core.errors import WireError
 from artcast_core.etag import etag_for, etag_matches
-from artcast_core.http import build_get, parse_response, parse_url, response_complete
+from artcast_core.http import build_get, keeps_alive, parse_response, parse_url, response_complete, response_end
 from artcast_core.keys import is_valid_key, key_problem
 from artcast_core.longpoll import LongPoll
 from artcast_core.negotiate import choose
@@ -125,6 +125,26 @@ def test_http_helpers():
     assert not response_complete(b"HTTP/1.1 200 OK\r\nContent-Len")
     assert response_complete(b"HTTP/1.1 204 No Content\r\nX: y\r\n\r\n")
     assert not response_complete(b"HTTP/1.1 200 OK\r\n\r\nno length: read until close")
+
+
+def test_keep_alive_helpers():
+    assert b"Connection: close" in build_get("h", 1, "/p")
+    kept = build_get("h", 1, "/p", {"Accept": "text/plain"}, keep_alive=True)
+    assert b"Connection" not in kept and kept.endswith(b"Accept: text/plain\r\n\r\n")
+    first = b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nETag: \"x\"\r\n\r\n123"
+    no_content = b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n"
+    assert response_end(first + no_content) == len(first)           # two responses: where the first ends
+    assert response_end(no_content) == len(no_content)
+    assert response_end(first[:-1]) == -1 and response_end(b"HTTP/1.1 200 OK\r\n\r\nabc") == -1
+    assert response_end(b"HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\n") == -1
+    assert keeps_alive(first) and keeps_alive(no_content)
+    assert not keeps_alive(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+    assert not keeps_alive(b"HTTP/1.1 200 OK\r\nCONNECTION: Close\r\n\r\n")
+    assert not keeps_alive(b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n")
+    assert keeps_alive(b"HTTP/1.1 200 OK\r\nConnection: keep-alive\r\n\r\n")
+    poll = LongPoll("k")
+    assert b"Connection: close" in poll.request("h", 80)
+    assert b"Connection" not in poll.request("h", 80, keep_alive=True)
 
 
 def test_longpoll_sequence():

@@ -95,12 +95,12 @@ def test_server_restart_during_a_long_poll(server, live, clock):
 def test_value_between_first_answer_and_long_poll_is_not_missed(server, clock, monkeypatch, live):
     # Make the race certain: the datum reaches the server right after the
     # first (wait=0 -> 204) answer and before the long-poll is sent.
-    from artcast_kinetic import follow as follow_module
-    real_exchange = follow_module.exchange
+    from artcast_client.watch import AsyncHTTPConnection
+    real_exchange = AsyncHTTPConnection.exchange
     calls = []
 
-    async def exchange(host, port, request, timeout):
-        data = await real_exchange(host, port, request, timeout)
+    async def exchange(self, request, timeout):
+        data = await real_exchange(self, request, timeout)
         calls.append(request)
         if len(calls) == 1:
             assert data.startswith(b"HTTP/1.1 204") or data.startswith(b"HTTP/1.0 204"), data[:40]
@@ -108,7 +108,7 @@ def test_value_between_first_answer_and_long_poll_is_not_missed(server, clock, m
             server.wait_for_datums(1)
         return data
 
-    monkeypatch.setattr(follow_module, "exchange", exchange)
+    monkeypatch.setattr(AsyncHTTPConnection, "exchange", exchange)
     backend = SimulatedBackend(clock=clock)
     bell = {"key": "door/bell", "device": {"type": "pin", "pin": 17}, "mapping": {"type": "direct"}}
     lr = live(piece_for(server, bell), backend, hold=20)

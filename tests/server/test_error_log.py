@@ -25,7 +25,7 @@ class Clock:
 
 async def get(port, path):
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(("GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path).encode())
+    writer.write(("GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % path).encode())   # read to the close
     data = await asyncio.wait_for(reader.read(), 10)
     writer.close()
     return int(data.split()[1])
@@ -45,8 +45,9 @@ def serve_and_flood(tmp_path, clock, path, count, extra_route=None):
         if extra_route:
             extra_route(app)
         server = HTTPServer(app, hub, settings, AccessLog(str(tmp_path / "access.log")))
-        await server.start(open_listen_socket("127.0.0.1", 0))
-        port = server.server.sockets[0].getsockname()[1]
+        sock = open_listen_socket("127.0.0.1", 0)
+        port = sock.getsockname()[1]
+        await server.start(sock)
         statuses = [await get(port, path) for _ in range(count)]
         clock.now += WINDOW + 1            # the next window: the count of suppressed lines is written
         statuses.append(await get(port, path))
@@ -109,7 +110,7 @@ def test_real_server_access_log_escapes_agent_and_url(server_factory, tmp_path):
     log = tmp_path / "real-access.log"
     server = server_factory("--access-log", str(log))
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
-        s.sendall("GET /artcasts/x\x1b[2J?wait=0 HTTP/1.1\r\nHost: x\r\n"
+        s.sendall("GET /artcasts/x\x1b[2J?wait=0 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
                   "User-Agent: evil\x1b]0;owned\x07\x9b\r\nReferer: r\x1bq\r\n\r\n".encode("utf-8"))
         while s.recv(65536):
             pass

@@ -107,7 +107,7 @@ def test_link_too_long_uri_sends_no_header():
 
 def raw_get(port, path):
     with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
-        s.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" % path).encode())
+        s.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n" % path).encode())
         data = b""
         while True:
             chunk = s.recv(65536)

@@ -28,10 +28,21 @@ def cmd_send(args):
     except ValueError:
         value = args.value
         print("artcast: %r is not JSON; sent as the string %s" % (args.value, json.dumps(value)), file=sys.stderr)
-    source = Source(group=args.group, data_port=args.data_port, ttl=args.ttl,
-                    interface=args.multicast_interface, register_every=0)
     try:
-        source.send(args.key, value)
+        source = Source(group=args.group, data_port=args.data_port, ttl=args.ttl,
+                        interface=args.multicast_interface, register_every=0,
+                        secret_file=args.secret_file, server=args.server, token=args.token)
+    except (OSError, ValueError) as exc:
+        print("artcast: %s" % exc, file=sys.stderr)
+        return 1
+    from artcast_source.http_publish import PublishError
+    try:
+        etag = source.send(args.key, value)
+        if etag:
+            print("published %s (ETag %s)" % (args.key, etag))
+    except PublishError as exc:
+        print("artcast: %s" % exc, file=sys.stderr)
+        return 1
     finally:
         source.close()
     return 0
@@ -105,6 +116,11 @@ def build_parser():
     p.add_argument("--data-port", type=int, default=DATA_PORT)
     p.add_argument("--ttl", type=int, default=default_ttl())
     p.add_argument("--multicast-interface", default=default_interface(), metavar="ADDRESS")
+    p.add_argument("--secret-file", metavar="FILE", help="sign the datagram (see SECURITY.md)")
+    p.add_argument("--server", metavar="URL",
+                   help="publish over HTTP to this server instead of multicast (POST /artcasts/<key>)")
+    p.add_argument("--token", default=None,
+                   help="publish token for --server (default: $ARTCAST_TOKEN)")
     p.set_defaults(run=cmd_send)
 
     p = sub.add_parser("watch", help="print each value of a key as it arrives")

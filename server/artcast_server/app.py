@@ -20,6 +20,8 @@ from artcast_core.etag import etag_matches
 from artcast_core.keys import key_problem
 from artcast_core.negotiate import choose
 from artcast_server import VERSION, pages
+from artcast_server.control_page import control_page
+from artcast_server.publish import handle_publish
 from artcast_server.listing import close_keys, listing_page, parse_limit
 from artcast_server.responses import (FORMATS, HTML, JSON, OFFERED, Held, add_common_headers, error,
                                       no_content, value_response)
@@ -28,10 +30,14 @@ from artcast_server.responses import (FORMATS, HTML, JSON, OFFERED, Held, add_co
 class Settings:
     """What the routes need from the command line."""
 
-    def __init__(self, poll_timeout=25.0, cors_origin="*", trusted_proxies=()):
+    def __init__(self, poll_timeout=25.0, cors_origin="*", trusted_proxies=(), tokens=None, rate=None,
+                 publisher=None):
         self.poll_timeout = poll_timeout   # seconds; 0 = hold until a datum arrives
         self.cors_origin = cors_origin
         self.trusted_proxies = trusted_proxies     # proxies.parse_trusted(--trust-proxy)
+        self.tokens = tokens               # publish tokens (None: HTTP publish off)
+        self.rate = rate                   # tokens.RateLimit for HTTP publish
+        self.publisher = publisher         # publish.Publisher: accepted values out to the group
 
 
 def parse_wait(text):
@@ -76,9 +82,9 @@ def create_app(hub, settings):
 
     def preflight(request):
         return {
-            "Allow": "GET, HEAD, OPTIONS",
-            "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
-            "Access-Control-Allow-Headers": "If-None-Match, Accept",
+            "Allow": "GET, HEAD, OPTIONS, POST, PUT",
+            "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS, POST, PUT",
+            "Access-Control-Allow-Headers": "If-None-Match, Accept, Authorization, Content-Type",
             "Access-Control-Max-Age": "86400",
             "Content-Length": "0",
         }
@@ -90,7 +96,8 @@ def create_app(hub, settings):
 
     @app.errorhandler(405)
     async def not_allowed(request):
-        return error(405, "Method not allowed: artcasts are read with GET or HEAD", {"Allow": "GET, HEAD, OPTIONS"})
+        return error(405, "Method not allowed: artcasts are read with GET or HEAD and published with POST "
+                          "to /artcasts/<key>", {"Allow": "GET, HEAD, OPTIONS"})
 
     @app.errorhandler(500)
     async def internal(request):
@@ -124,6 +131,22 @@ def create_app(hub, settings):
     @app.get("/status")
     async def status(request):
         return hub.status(VERSION), 200, {"Cache-Control": "no-store"}
+
+    @app.route("/artcasts/<path:key>", methods=["POST", "PUT"])
+    async def publish(request, key):
+        return handle_publish(request, key, settings.tokens, settings.rate, settings.publisher, error,
+                              lambda etag: Response(b"", 202, {"ETag": etag, "Cache-Control": "no-store"},
+                                                    reason="Accepted"))
+
+    @app.get("/artcasts/<path:key>/control")
+    async def control(request, key):
+        if key + "/control" in hub.artcasts:      # a real key whose last segment is "control"
+            return await artcast(request, key + "/control")
+        problem = key_problem(key)
+        if problem is not None:
+            return error(400, "Bad key: " + problem)
+        return control_page(key, hub.meta(key), int(hold_time(20, settings.poll_timeout))), 200, \
+            {"Content-Type": "text/html; charset=UTF-8", "Cache-Control": "no-store"}
 
     @app.get("/artcasts/<path:key>")
     async def artcast(request, key):

@@ -24,6 +24,7 @@ from artcast_server.multicast import Receiver, data_handler, open_multicast_sock
 from artcast_server.nats_feed import NatsFeed, check_prefix, import_nats
 from artcast_server.privileges import drop_privileges, remove_pidfile, write_pidfile
 from artcast_server.proxies import parse_trusted
+from artcast_server.tokens import DEFAULT_RATE, RateLimit, Tokens
 
 MB = 1024 * 1024
 
@@ -39,6 +40,16 @@ def _positive_int(text):
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError("must be 1 or more, got %s" % text)
+    return value
+
+
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a number" % text)
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError("must be more than 0, got %s" % text)
     return value
 
 
@@ -123,6 +134,21 @@ def build_parser():
                              "nats://127.0.0.1:4222 (repeat for a cluster); needs nats-py")
     broker.add_argument("--nats-prefix", type=_nats_prefix, default="artcast", metavar="PREFIX",
                         help="subjects PREFIX.data.<key> and PREFIX.register.<key> (default artcast)")
+    pub = p.add_argument_group("publishing and signatures (SECURITY.md)")
+    pub.add_argument("--publish-token", metavar="TOKEN",
+                     help="allow HTTP publish (POST /artcasts/<key>) with this bearer token, for every key")
+    pub.add_argument("--publish-tokens", metavar="FILE",
+                     help="allow HTTP publish with the tokens in FILE, one '<token> <key pattern>' a line "
+                          "(re-read on SIGHUP)")
+    pub.add_argument("--publish-rate", type=_positive_float, default=DEFAULT_RATE, metavar="PER_SECOND",
+                     help="values a second per key and token over HTTP (default %g; more get 429)" % DEFAULT_RATE)
+    pub.add_argument("--datagram-keys", metavar="FILE",
+                     help="shared secrets ('<key-id>: <secret>') and key bindings ('<key pattern> <key-id>') "
+                          "for signed datagrams (re-read on SIGHUP)")
+    pub.add_argument("--require-signed", action="store_true",
+                     help="drop unsigned datagrams (needs --datagram-keys)")
+    pub.add_argument("--signed-window", type=_positive_float, default=30.0, metavar="SECONDS",
+                     help="a signed datagram's time may differ this much from this server's clock (default 30)")
     logs = p.add_argument_group("logging")
     logs.add_argument("--access-log", metavar="FILE", help="access log file (default stderr)")
     logs.add_argument("--access-log-size", type=_positive_int, default=10 * MB, metavar="BYTES")
@@ -162,20 +188,60 @@ def daemonize(keep):
     context.open()
 
 
-async def serve(args, tcp, udp, errors, access):
+def load_security(args):
+    """(Tokens or None, Verifier or None, Publisher or None) from the options;
+    ValueError/OSError say which file or option is wrong."""
+    from artcast_core.signing import Verifier, load_keys
+    from artcast_server.publish import Publisher
+    if args.require_signed and not args.datagram_keys:
+        raise ValueError("--require-signed needs --datagram-keys FILE (the secrets to check signatures with)")
+    secrets, bindings = load_keys(args.datagram_keys) if args.datagram_keys else ({}, [])
+    verifier = None
+    if args.datagram_keys:
+        verifier = Verifier(secrets, bindings, window=args.signed_window, require=args.require_signed)
+    tokens = None
+    if args.publish_token or args.publish_tokens:
+        tokens = Tokens(args.publish_token, args.publish_tokens)
+    publisher = None
+    if tokens is not None:
+        publisher = Publisher(args.data_group, args.data_port, args.multicast_interface, secrets, bindings)
+    return tokens, verifier, publisher
+
+
+def reload_security(args, tokens, verifier, publisher, errors):
+    """SIGHUP: re-read the tokens file and the datagram keys; keep the old ones on a mistake."""
+    from artcast_core.signing import load_keys
+    try:
+        if tokens is not None:
+            errors.info("SIGHUP: %d publish tokens loaded" % tokens.reload())
+        if verifier is not None:
+            secrets, bindings = load_keys(args.datagram_keys)
+            verifier.secrets, verifier.bindings = secrets, bindings
+            if publisher is not None:
+                publisher.secrets, publisher.bindings = secrets, bindings
+            errors.info("SIGHUP: %d datagram keys, %d bindings loaded" % (len(secrets), len(bindings)))
+    except (OSError, ValueError) as exc:
+        errors.error("SIGHUP: kept the previous keys and tokens: %s" % exc)
+
+
+async def serve(args, tcp, udp, errors, access, security=(None, None, None)):
     loop = asyncio.get_running_loop()
     errors.install(loop)        # every asyncio error path into the rate-limited error log
     hub = Hub(max_keys=args.max_keys, max_clients=args.max_clients)
+    tokens, verifier, publisher = security
     settings = Settings(poll_timeout=args.poll_timeout, cors_origin=args.access_control_allow_origin,
-                        trusted_proxies=tuple(args.trust_proxy))
+                        trusted_proxies=tuple(args.trust_proxy), tokens=tokens,
+                        rate=RateLimit(args.publish_rate), publisher=publisher)
     http = HTTPServer(create_app(hub, settings), hub, settings, access, max_connections=args.max_connections)
     await http.start(tcp)
-    on_data, on_register = data_handler(hub, errors.report), registration_handler(hub, errors.report)
+    on_data = data_handler(hub, errors.report, verifier)
+    on_register = registration_handler(hub, errors.report, verifier)
     receivers = [Receiver(loop, sock, handle) for sock, handle in zip(udp, (on_data, on_register))]
     feed = NatsFeed(args.nats, args.nats_prefix, on_data, on_register, errors).start() if args.nats else None
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, reload_security, args, tokens, verifier, publisher, errors)
     host, port = tcp.getsockname()[:2]
     errors.info("artcast-server %s listening on http://%s:%d/ ; %s%s"
                 % (VERSION, host, port, "no multicast" if args.no_multicast else
@@ -204,6 +270,11 @@ def main(argv=None):
             print("artcast-server: %s" % exc, file=sys.stderr)
             return 1
     try:
+        security = load_security(args)
+    except (OSError, ValueError) as exc:
+        print("artcast-server: %s" % exc, file=sys.stderr)
+        return 2
+    try:
         tcp, udp = open_sockets(args)
     except OSError as exc:
         print("artcast-server: cannot open sockets: %s" % exc, file=sys.stderr)
@@ -227,7 +298,7 @@ def main(argv=None):
             uvloop.install()
         except ImportError:
             pass
-        asyncio.run(serve(args, tcp, udp, errors, access))
+        asyncio.run(serve(args, tcp, udp, errors, access, security))
     finally:
         if args.pidfile:
             remove_pidfile(args.pidfile, errors)

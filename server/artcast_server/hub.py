@@ -83,6 +83,7 @@ class Hub:
         self.datums_received = 0
         self.registrations_received = 0
         self.dropped = {}        # reason -> count
+        self.signed = self.unsigned = 0     # accepted datagrams, when --datagram-keys is on
         self.requests = 0
         self.connections_accepted = 0   # counted by the server's connections
         self.connections_open = 0
@@ -92,6 +93,12 @@ class Hub:
 
     def drop(self, reason):
         self.dropped[reason] = self.dropped.get(reason, 0) + 1
+
+    def count_signed(self, signed):
+        if signed:
+            self.signed += 1
+        else:
+            self.unsigned += 1
 
     def _artcast(self, key):
         artcast = self.artcasts.get(key)
@@ -209,6 +216,8 @@ class Hub:
             "datums_received": self.datums_received,
             "registrations_received": self.registrations_received,
             "datagrams_dropped": dict(self.dropped),
+            "datagrams_signed": self.signed,
+            "datagrams_unsigned": self.unsigned,
             "requests_served": self.requests,
             "connections_accepted": self.connections_accepted,
             "connections_open": self.connections_open,

@@ -16,6 +16,7 @@ import struct
 
 from artcast_core.datagram import parse_datum, parse_registration
 from artcast_core.errors import WireError
+from artcast_core.signing import is_signed, unwrap
 
 RECEIVE_BUFFER = 1 << 20     # 1 MiB: room for a burst while the loop is busy
 MAX_READ = 65535             # a UDP datagram can be this long; we refuse > 8 KB later
@@ -79,25 +80,36 @@ class Receiver:
         self.sock.close()
 
 
-def _parsed(payloads, parse, hub, report, kind):
+def _parsed(payloads, parse, hub, report, kind, verifier=None):
     """(payload, parse(payload)) for each good payload; each bad one is
-    counted by reason and reported, never raised."""
+    counted by reason and reported, never raised.
+
+    With a `verifier` (artcast_core.signing.Verifier, from --datagram-keys)
+    signatures are checked first and the parse sees the 2012 body; the
+    payload (whole, signature included) still names the datum's ETag."""
     for payload in payloads:
         try:
-            yield payload, parse(payload)
+            if verifier is None:            # no keys: a signed datagram is read, not checked
+                yield payload, parse(unwrap(payload)[-1] if is_signed(payload) else payload)
+                continue
+            body, key_id = verifier.open(payload)
+            parsed = parse(body)
+            verifier.permit(parsed[0], key_id)
+            hub.count_signed(key_id is not None)
+            yield payload, parsed
         except WireError as exc:
             hub.drop(exc.reason)
             report(exc.reason, "%s datagram dropped: %s" % (kind, exc.message))
 
 
-def data_handler(hub, report):
+def data_handler(hub, report, verifier=None):
     """Datagram payloads -> hub.publish, latest per key only.
 
     `report(reason, message)` is called for each dropped datagram.
     """
     def handle(payloads):
         latest = {}
-        for payload, (key, value) in _parsed(payloads, parse_datum, hub, report, "data"):
+        for payload, (key, value) in _parsed(payloads, parse_datum, hub, report, "data", verifier):
             if key in latest:
                 hub.datums_received += 1   # superseded within this burst
             latest[key] = (value, payload)
@@ -106,8 +118,8 @@ def data_handler(hub, report):
     return handle
 
 
-def registration_handler(hub, report):
+def registration_handler(hub, report, verifier=None):
     def handle(payloads):
-        for _, (key, meta) in _parsed(payloads, parse_registration, hub, report, "registration"):
+        for _, (key, meta) in _parsed(payloads, parse_registration, hub, report, "registration", verifier):
             hub.register(key, meta)
     return handle

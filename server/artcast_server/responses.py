@@ -142,7 +142,9 @@ def error(status, message, headers=None):
 
 
 REASONS = {
-    100: "Continue", 200: "OK", 204: "No Content", 302: "Found", 400: "Bad Request", 404: "Not Found",
+    100: "Continue", 200: "OK", 202: "Accepted", 204: "No Content", 302: "Found", 400: "Bad Request",
+    401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 415: "Unsupported Media Type",
+    429: "Too Many Requests",
     405: "Method Not Allowed", 406: "Not Acceptable", 408: "Request Timeout",
     413: "Payload Too Large", 414: "URI Too Long", 417: "Expectation Failed", 431: "Request Header Fields Too Large",
     500: "Internal Server Error", 503: "Service Unavailable",
@@ -153,6 +155,6 @@ def add_common_headers(response, settings):
     """CORS headers every response carries, and a reason phrase."""
     headers = response.headers
     headers["Access-Control-Allow-Origin"] = settings.cors_origin
-    headers["Access-Control-Expose-Headers"] = "ETag, Link"
+    headers["Access-Control-Expose-Headers"] = "ETag, Link, Retry-After"
     if response.reason is None:
         response.reason = REASONS.get(response.status_code, "Unknown")

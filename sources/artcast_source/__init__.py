@@ -11,7 +11,11 @@
 
 Each artcast's registration is multicast at once and then every 30 seconds
 (in a background thread), so servers that start later learn the
-description too. Values are checked here (key rules, JSON-serialisable,
+description too. With `secret_file` every datagram is signed (PROTOCOL.md,
+"Signed datagrams"); with `server=` (and a token) values go over HTTP
+publish instead of multicast, for networks that carry no multicast:
+
+    source = Source(server="http://gallery.local:8888", token="s3cret-token") Values are checked here (key rules, JSON-serialisable,
 size) so a mistake shows up in the source, not as a silent drop.
 """
 
@@ -34,8 +38,8 @@ class Artcast:
         encode_datum(key, None)   # checks the key now
 
     def send(self, value):
-        """Multicast one datum. Raises ValueError for a value JSON cannot hold."""
-        self.source.send_datagram(encode_datum(self.key, value), self.source.data_port)
+        """Send one datum. Raises ValueError for a value JSON cannot hold."""
+        self.source.send(self.key, value)
         self.source.log("sent %s = %r" % (self.key, value))
 
     def register(self):
@@ -46,12 +50,23 @@ class Source:
     """A multicast sender plus its artcasts and their registrations."""
 
     def __init__(self, group=DEFAULT_GROUP, data_port=DATA_PORT, register_port=REGISTER_PORT,
-                 ttl=None, interface=None, verbose=False, register_every=REGISTRATION_INTERVAL):
+                 ttl=None, interface=None, verbose=False, register_every=REGISTRATION_INTERVAL,
+                 secret_file=None, server=None, token=None):
         self.group = group
         self.data_port = data_port
         self.register_port = register_port
         self.verbose = verbose
-        self.sock = open_sender(interface, ttl)
+        self.secret = None
+        if secret_file:
+            from artcast_core.signing import load_keys
+            secrets, _ = load_keys(secret_file, need_secret=True)
+            self.secret = next(iter(secrets.items()))       # (key id, secret): the file's first
+        self.http = None
+        if server:
+            from artcast_source.http_publish import HTTPPublisher
+            self.http = HTTPPublisher(server, token)
+            register_every = 0                           # registrations travel by multicast only
+        self.sock = None if server else open_sender(interface, ttl)
         self.artcasts = []
         self.register_every = register_every
         self._stop = threading.Event()
@@ -64,23 +79,31 @@ class Source:
         args = parse_source_args(argv, description)
         apply_process_options(args)
         return cls(group=args.group, data_port=args.data_port, register_port=args.registration_port,
-                   ttl=args.ttl, interface=args.multicast_interface, verbose=args.verbose)
+                   ttl=args.ttl, interface=args.multicast_interface, verbose=args.verbose,
+                   secret_file=getattr(args, "secret_file", None))
 
     def artcast(self, key, description=None, provenance=None, license=None):
         """Declare a key; its registration is sent now and every 30 s."""
         artcast = Artcast(self, key, description, provenance, license)
         self.artcasts.append(artcast)
-        artcast.register()
+        if self.sock is not None:
+            artcast.register()
         if self._thread is None and self.register_every:
             self._thread = threading.Thread(target=self._register_loop, name="artcast-registration", daemon=True)
             self._thread.start()
         return artcast
 
     def send(self, key, value):
-        """Send one datum for any key (no registration)."""
+        """Send one datum for any key (no registration): multicast, or HTTP
+        publish when the source was given a server."""
+        if self.http is not None:
+            return self.http.publish(key, value)
         self.send_datagram(encode_datum(key, value), self.data_port)
 
     def send_datagram(self, payload, port):
+        if self.secret is not None:
+            from artcast_core.signing import sign
+            payload = sign(payload, self.secret[0], self.secret[1])
         self.sock.sendto(payload, (self.group, port))
 
     def _register_loop(self):
@@ -106,7 +129,8 @@ class Source:
 
     def close(self):
         self._stop.set()
-        self.sock.close()
+        if self.sock is not None:
+            self.sock.close()
 
     def __enter__(self):
         return self

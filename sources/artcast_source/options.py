@@ -23,6 +23,9 @@ def add_source_options(parser):
                    help="multicast TTL: 0 = this machine only, 1 = local network (default %d)" % default_ttl())
     g.add_argument("--multicast-interface", default=default_interface(), metavar="ADDRESS",
                    help="address of the interface to send from (127.0.0.1 = loopback only)")
+    g.add_argument("--secret-file", metavar="FILE",
+                   help="sign every datagram with the first '<key-id>: <secret>' of this file "
+                        "(servers started with --datagram-keys verify it; see SECURITY.md)")
     p = parser.add_argument_group("process")
     p.add_argument("--daemonize", action="store_true", help="run in the background")
     p.add_argument("--pidfile", help="write the process id here; removed on exit")

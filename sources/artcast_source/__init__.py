@@ -15,6 +15,9 @@ description too. Values are checked here (key rules, JSON-serialisable,
 size) so a mistake shows up in the source, not as a silent drop.
 """
 
+import errno
+import os
+import sys
 import threading
 import time
 
@@ -34,12 +37,23 @@ class Artcast:
         encode_datum(key, None)   # checks the key now
 
     def send(self, value):
-        """Multicast one datum. Raises ValueError for a value JSON cannot hold."""
-        self.source.send_datagram(encode_datum(self.key, value), self.source.data_port)
-        self.source.log("sent %s = %r" % (self.key, value))
+        """Multicast one datum; False when the network refused it (said once
+        on stderr, not raised, so a source outlives a Wi-Fi drop). Raises
+        ValueError for a value JSON cannot hold."""
+        sent = self.source.send_datagram(encode_datum(self.key, value), self.source.data_port)
+        if sent:
+            self.source.log("sent %s = %r" % (self.key, value))
+        return sent
 
     def register(self):
         self.source.send_datagram(self.registration, self.source.register_port)
+
+
+def _hint(exc):
+    if exc.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+        return " (no route: pass --multicast-interface with this machine's address on the network " \
+               "the server is on, or 127.0.0.1 --ttl 0 for this machine only)"
+    return ""
 
 
 class Source:
@@ -51,7 +65,8 @@ class Source:
         self.data_port = data_port
         self.register_port = register_port
         self.verbose = verbose
-        self.sock = open_sender(interface, ttl)
+        self._last_error = None
+        self.sock = open_sender(interface, ttl, group, lambda text: self.log(text, problem=True))
         self.artcasts = []
         self.register_every = register_every
         self._stop = threading.Event()
@@ -63,8 +78,12 @@ class Source:
         from artcast_source.options import parse_source_args, apply_process_options
         args = parse_source_args(argv, description)
         apply_process_options(args)
-        return cls(group=args.group, data_port=args.data_port, register_port=args.registration_port,
-                   ttl=args.ttl, interface=args.multicast_interface, verbose=args.verbose)
+        try:
+            return cls(group=args.group, data_port=args.data_port, register_port=args.registration_port,
+                       ttl=args.ttl, interface=args.multicast_interface, verbose=args.verbose)
+        except (OSError, ValueError) as exc:
+            # a network problem is a message, not a traceback
+            sys.exit("%s: %s" % (os.path.basename(sys.argv[0] or "source"), exc))
 
     def artcast(self, key, description=None, provenance=None, license=None):
         """Declare a key; its registration is sent now and every 30 s."""
@@ -77,19 +96,30 @@ class Source:
         return artcast
 
     def send(self, key, value):
-        """Send one datum for any key (no registration)."""
-        self.send_datagram(encode_datum(key, value), self.data_port)
+        """Send one datum for any key (no registration); False if not sent."""
+        return self.send_datagram(encode_datum(key, value), self.data_port)
 
     def send_datagram(self, payload, port):
-        self.sock.sendto(payload, (self.group, port))
+        """True when sent. A network error is logged once (and its end when
+        sending works again) instead of raised."""
+        try:
+            self.sock.sendto(payload, (self.group, port))
+        except OSError as exc:
+            problem = "not sent to %s:%d: %s" % (self.group, port, exc.strerror or exc)
+            if problem != self._last_error:
+                self.log(problem + _hint(exc), problem=True)
+            self._last_error = problem
+            self.error = problem
+            return False
+        if self._last_error is not None:
+            self.log("sending again", problem=True)
+            self._last_error = None
+        return True
 
     def _register_loop(self):
         while not self._stop.wait(self.register_every):
             for artcast in list(self.artcasts):
-                try:
-                    artcast.register()
-                except OSError as exc:
-                    self.log("registration not sent: %s" % exc, always=True)
+                artcast.register()
 
     def sleep(self, seconds):
         """Sleep, waking early when the source is closed (SIGTERM)."""
@@ -100,9 +130,12 @@ class Source:
     def running(self):
         return not self._stop.is_set()
 
-    def log(self, message, always=False):
-        if self.verbose or always:
-            print("%s %s" % (time.strftime("%H:%M:%S"), message), flush=True)
+    error = None   # the last network error, for callers that report it
+
+    def log(self, message, always=False, problem=False):
+        if self.verbose or always or problem:
+            print("%s %s" % (time.strftime("%H:%M:%S"), message), flush=True,
+                  file=sys.stderr if problem else sys.stdout)
 
     def close(self):
         self._stop.set()

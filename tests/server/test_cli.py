@@ -32,10 +32,14 @@ def test_help_lists_every_option():
     (["--multicast-interface", "eth0"], "interface"),
     (["--poll-timeout", "-1"], "0 or more"),
     (["--max-clients", "0"], "1 or more"),
+    (["--client-port", "abc"], "'abc' is not a port number (0-65535)"),
+    (["--poll-timeout", "soon"], "'soon' is not a number of seconds"),
+    (["--max-keys", "many"], "'many' is not a whole number"),
 ])
 def test_bad_options_clear_error(args, message):
     proc = subprocess.run([sys.executable, "-m", "artcast_server"] + args, capture_output=True, text=True, timeout=10)
     assert proc.returncode == 2 and message in proc.stderr
+    assert "_port" not in proc.stderr and "invalid" not in proc.stderr
 
 
 def test_port_in_use_is_a_clear_error():
@@ -46,7 +50,22 @@ def test_port_in_use_is_a_clear_error():
         proc = subprocess.run([sys.executable, "-m", "artcast_server", "--client-port", str(port),
                                "--multicast-interface", "127.0.0.1", "--data-port", str(free_port()),
                                "--register-port", str(free_port())], capture_output=True, text=True, timeout=10)
-    assert proc.returncode == 1 and "cannot open sockets" in proc.stderr
+    assert proc.returncode == 1
+    assert "HTTP port 127.0.0.1:%d is already in use" % port in proc.stderr
+    assert "--client-port" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_multicast_port_in_use_names_it():
+    """Without SO_REUSEPORT on the other socket, the data port is taken too."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as busy:
+        busy.bind(("0.0.0.0", 0))
+        port = busy.getsockname()[1]
+        proc = subprocess.run([sys.executable, "-m", "artcast_server", "--client-port", str(free_port()),
+                               "--multicast-interface", "127.0.0.1", "--data-port", str(port),
+                               "--register-port", str(free_port())], capture_output=True, text=True, timeout=10)
+    assert proc.returncode == 1, proc.stderr
+    assert "multicast port 224.1.1.1:%d is already in use" % port in proc.stderr
+    assert "--data-port" in proc.stderr
 
 
 def test_access_log_combined_format_and_rotation(server_factory, tmp_path):

@@ -135,6 +135,7 @@ def test_source_group_and_verbose_options(server_factory):
     try:
         _, _, body = s.get("/artcasts/test/tick", timeout=5)
         assert int(body) >= 0
+        s.wait_for_datums(3)     # tick, now, tick: the first tick's "sent" line is printed by now
     finally:
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=5)
@@ -150,6 +151,9 @@ def test_source_uid_option(server):
             uid_line = [line for line in f if line.startswith("Uid:")][0]
         import pwd
         assert uid_line.split()[1] == str(pwd.getpwnam("nobody").pw_uid)
+        with open("/proc/%d/status" % proc.pid) as f:
+            groups_line = [line for line in f if line.startswith("Groups:")][0]
+        assert groups_line.split() == ["Groups:"]        # setgroups([]): root's groups are gone
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(5)
@@ -168,3 +172,52 @@ def test_source_daemonize_option(server, tmp_path):
         assert server.get("/artcasts/test/tick", timeout=5)[0] == 200
     finally:
         os.kill(pid, signal.SIGTERM)
+
+
+def test_source_unknown_uid_is_a_clean_message(server):
+    proc = _run_test_sources(server, "--uid", "no-such-user-here")
+    out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 1
+    assert "no such user: 'no-such-user-here'" in err and "Traceback" not in err
+
+
+def test_source_leaves_a_pidfile_it_does_not_own(server, tmp_path):
+    """Another process took the pidfile over (a second copy started with the
+    same --pidfile): the first one, exiting, must not remove it."""
+    pidfile = tmp_path / "src.pid"
+    proc = _run_test_sources(server, "--pidfile", str(pidfile))
+    try:
+        deadline = time.time() + 10
+        while not (pidfile.exists() and pidfile.read_text().strip() == str(proc.pid)):
+            assert time.time() < deadline and proc.poll() is None, proc.stderr.read()
+            time.sleep(0.05)
+        pidfile.write_text("%d\n" % os.getppid())
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=5)
+    assert proc.returncode == 0
+    assert pidfile.read_text().strip() == str(os.getppid())
+
+
+def test_license_as_a_bare_name_is_a_clear_error(server):
+    with loopback_source(server) as source:
+        with pytest.raises(ValueError) as caught:
+            source.artcast("studio/temp", license="CC-BY-4.0")
+    assert "license is {\"uri\": ..., \"title\": ...}" in str(caught.value)
+    assert "'CC-BY-4.0'" in str(caught.value)
+
+
+def test_a_network_error_while_running_is_logged_once_not_raised(server, capsys):
+    """The socket fails under a running source (Wi-Fi gone): send says False,
+    the log says it once, and when sending works again it says so."""
+    with loopback_source(server) as source:
+        tick = source.artcast("test/tick")
+        good = source.sock
+        broken = __import__("socket").socket(__import__("socket").AF_INET, __import__("socket").SOCK_DGRAM)
+        broken.close()
+        source.sock = broken                              # every sendto now raises OSError (EBADF)
+        assert tick.send(1) is False and tick.send(2) is False
+        source.sock = good
+        assert tick.send(3) is True
+    err = capsys.readouterr().err
+    assert err.count("not sent to 224.1.1.1") == 1 and "sending again" in err

@@ -122,11 +122,11 @@ def test_artcast_list_unreachable_server_is_clear():
     assert out.returncode == 1 and "artcast list:" in out.stderr
 
 
-def _run_test_sources(server, *extra):
+def _run_test_sources(server, *extra, **popen):
     return subprocess.Popen([sys.executable, os.path.join(REPO, "sources", "test-sources.py"),
                              "--data-port", str(server.data_port), "--registration-port", str(server.register_port),
                              "--multicast-interface", "127.0.0.1", "--ttl", "0"] + list(extra),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
 
 
 def test_source_group_and_verbose_options(server_factory):
@@ -144,7 +144,9 @@ def test_source_group_and_verbose_options(server_factory):
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="--uid needs root (CI runs as root)")
 def test_source_uid_option(server):
-    proc = _run_test_sources(server, "--uid", "nobody")
+    # started with a supplementary group, as a root shell may have: dropping
+    # to nobody must drop it too
+    proc = _run_test_sources(server, "--uid", "nobody", extra_groups=[4242])
     try:
         server.get("/artcasts/test/tick", timeout=5)
         with open("/proc/%d/status" % proc.pid) as f:

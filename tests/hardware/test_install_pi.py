@@ -10,27 +10,15 @@ extra is not installed here (its NeoPixel driver compiles for minutes).
 """
 
 import os
-import shutil
 import subprocess
-import sys
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def fresh_checkout(dest):
-    """The tracked files (as they are in the working tree), nothing else."""
-    files = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout
-    for name in files.decode().split("\0"):
-        if name and os.path.exists(os.path.join(REPO, name)):
-            os.makedirs(os.path.join(dest, os.path.dirname(name)), exist_ok=True)
-            shutil.copy2(os.path.join(REPO, name), os.path.join(dest, name))
-    return dest
+from support.checkout import fresh_checkout, system_python3, user_env
 
 
 def test_run_py_install_pi_in_a_fresh_checkout(tmp_path):
     checkout = fresh_checkout(str(tmp_path / "artcast"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHON"))}
-    python3 = shutil.which("python3", path="/usr/local/bin:/usr/bin:/bin") or sys.executable
+    env = user_env()
+    python3 = system_python3()
     done = subprocess.run([python3, "run.py", "install", "--pi"], cwd=checkout, env=env,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr

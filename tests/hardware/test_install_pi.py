@@ -12,10 +12,21 @@ extra is not installed here (its NeoPixel driver compiles for minutes).
 import os
 import subprocess
 
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
 from support.checkout import fresh_checkout, system_python3, user_env
 
 
+def documented_pi_install():
+    with open(os.path.join(REPO, "clients", "README.md"), encoding="utf-8") as f:
+        text = f.read()
+    section = text[text.index("## On a Raspberry Pi"):]
+    return [line.strip().split("  #")[0].strip() for line in section.splitlines()
+            if line.strip().startswith("python3 run.py install")][0]
+
+
 def test_run_py_install_pi_in_a_fresh_checkout(tmp_path):
+    assert documented_pi_install() == "python3 run.py install --pi"
     checkout = fresh_checkout(str(tmp_path / "artcast"))
     env = user_env()
     python3 = system_python3()

@@ -113,6 +113,8 @@ async def serve(runner, view, web_port):
         from artcast_kinetic.simweb import WebView
         try:
             web = await WebView(runner, web_port).start()
+            if view is not None:
+                view.set_footer("live view: http://127.0.0.1:%d/   (Ctrl-C stops)" % web.port)
         except OSError as e:
             log.warning("live web page not started (port %d: %s)", web_port, e.strerror or e)
             web = None

@@ -220,3 +220,38 @@ def test_simulate_shows_offline_and_status_pixel(server):
         run.wait_for(lambda: run.stdout().strip().split("\n\n")[-1].count("online") == 2, what="online again")
     finally:
         assert run.stop() == 0
+
+
+def test_terminal_view_keeps_its_web_url_visible(server):
+    """On a terminal the view clears the screen for every frame; the live
+    page's URL must be under the newest frame, not wiped with the old one."""
+    import pty
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "artcast_kinetic.cli", "--simulate", "--server", server.url,
+                             "--web-port", "0", EXAMPLE], stdout=follower, stderr=subprocess.DEVNULL,
+                            stdin=subprocess.DEVNULL, env=env())
+    os.close(follower)
+    seen = b""
+    try:
+        deadline = time.monotonic() + 20
+        sent = False
+        while time.monotonic() < deadline:
+            import select
+            if select.select([leader], [], [], 0.2)[0]:
+                try:
+                    seen += os.read(leader, 65536)
+                except OSError:
+                    break
+            if b"live view: http://127.0.0.1:" in seen and not sent:
+                server.send("test/tick", 7)           # a new frame after the URL appeared
+                sent = True
+            frames = seen.split(b"\x1b[2J")
+            if sent and b"test/tick = 7" in frames[-1] and re.search(rb"\(Ctrl-C stops\)\r?\n", frames[-1]):
+                break
+        last = seen.split(b"\x1b[2J")[-1].decode("utf-8", "replace")
+        assert "test/tick = 7" in last, last
+        assert re.search(r"live view: http://127\.0\.0\.1:\d+/", last), last
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
+        os.close(leader)

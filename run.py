@@ -45,6 +45,8 @@ APT_FOR_TESTS = {
     "/usr/sbin/ip": "iproute2",              # tests/deploy: hosts in network namespaces
     "/usr/sbin/mosquitto": "mosquitto",      # the MQTT bridge, against a real broker
     "man": "man-db",                         # systemd-analyze verify looks up Documentation=man:
+    "ip": "iproute2",                        # network namespaces (a Pi with no default route)
+    "git": "git",                            # fresh copies of the checkout (guides run as pasted)
 }
 
 # The commands `python3 run.py <command>` runs from .venv/bin.

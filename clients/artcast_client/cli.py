@@ -175,7 +175,8 @@ def main(argv=None):
     try:
         return args.run(args)
     except (OSError, ValueError) as exc:
-        where = " %s:" % args.server if getattr(args, "server", None) else ""
+        # a network error names the server it was talking to
+        where = " %s:" % args.server if isinstance(exc, OSError) and getattr(args, "server", None) else ""
         print(printable("artcast %s:%s %s" % (args.command, where, getattr(exc, "strerror", None) or exc)),
               file=sys.stderr)
         return 1

@@ -223,3 +223,25 @@ def test_a_network_error_while_running_is_logged_once_not_raised(server, capsys)
         assert tick.send(3) is True
     err = capsys.readouterr().err
     assert err.count("not sent to 224.1.1.1") == 1 and "sending again" in err
+
+
+def test_cli_messages_name_the_url_and_the_key_rules():
+    from support.net import free_port
+    url = "http://127.0.0.1:%d" % free_port()          # nothing listens there
+    listed = subprocess.run(ARTCAST + ["list", "--server", url], capture_output=True, text=True, timeout=20)
+    assert listed.returncode == 1
+    assert listed.stderr.strip() == "artcast list: %s: Connection refused" % url
+    watch = subprocess.Popen(ARTCAST + ["watch", "test/tick", "--server", url],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = watch.stderr.readline()
+    finally:
+        watch.send_signal(signal.SIGINT)
+        watch.communicate(timeout=10)
+    assert line.startswith("artcast watch: %s: Connection refused; retrying in " % url), line
+    for key in ("café", "a b"):
+        for argv in (["send", key, "1"], ["watch", key, "--server", url]):
+            result = subprocess.run(ARTCAST + argv, capture_output=True, text=True, timeout=20)
+            assert result.returncode == 1
+            assert "allowed: A-Z a-z 0-9 . _ ~ - and /" in result.stderr and "Traceback" not in result.stderr
+            assert url not in result.stderr

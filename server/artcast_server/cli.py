@@ -152,6 +152,11 @@ def _socket_problem(exc, what, address, option):
     if exc.errno == errno.EADDRINUSE:
         return ("%s %s is already in use (another artcast-server, or another program such as "
                 "Jupyter?): stop it, or choose another port with %s" % (what, address, option))
+    if exc.errno == errno.ENODEV and option != "--client-port":
+        # joining with "any interface" needs a default route (none on a Pi that is its own hotspot)
+        return ("cannot join multicast group %s: no default route to pick an interface by; pass "
+                "--multicast-interface with this machine's address on the sources' network "
+                "(e.g. 10.42.0.1 on the Pi's own hotspot, 127.0.0.1 for this machine only)" % address)
     return "cannot open %s %s: %s" % (what, address, exc.strerror or exc)
 
 

@@ -197,3 +197,14 @@ def test_host_option_binds_that_address(server_factory):
     s = server_factory()          # the fixture passes --host 127.0.0.1
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.2", s.port), timeout=1).close()
+
+
+def test_no_default_route_says_which_option_to_pass():
+    """A Pi that is its own hotspot has no default route: joining the group
+    on "any interface" fails; the message says what to pass instead."""
+    from support.netns import HotspotNamespace
+    with HotspotNamespace(["10.42.0.1/24"]) as ns:
+        proc = ns.run([sys.executable, "-m", "artcast_server"], timeout=20)
+    assert proc.returncode == 1
+    assert "no default route" in proc.stderr and "--multicast-interface" in proc.stderr
+    assert "Traceback" not in proc.stderr

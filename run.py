@@ -203,7 +203,10 @@ def demo(argv):
               "--multicast-interface", "127.0.0.1"] + logs + argv
     sources = [python, os.path.join(HERE, "sources", "test-sources.py"),
                "--multicast-interface", "127.0.0.1", "--ttl", "0"]
+    terminated = []
+
     def stop(signum, frame):
+        terminated.append(signum)
         raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, stop)
     procs = [subprocess.Popen(server)]
@@ -223,6 +226,12 @@ def demo(argv):
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
+    if not terminated:
+        # Ctrl-C reached the whole process group: let the children finish
+        # their own SIGINT before a SIGTERM lands in the middle of it
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline and any(p.poll() is None for p in procs):
+            time.sleep(0.05)
     for p in procs:
         if p.poll() is None:
             p.send_signal(signal.SIGTERM)

@@ -17,6 +17,7 @@ size) so a mistake shows up in the source, not as a silent drop.
 
 import errno
 import os
+import signal
 import sys
 import threading
 import time
@@ -79,8 +80,10 @@ class Source:
         args = parse_source_args(argv, description)
         apply_process_options(args)
         try:
-            return cls(group=args.group, data_port=args.data_port, register_port=args.registration_port,
-                       ttl=args.ttl, interface=args.multicast_interface, verbose=args.verbose)
+            source = cls(group=args.group, data_port=args.data_port, register_port=args.registration_port,
+                         ttl=args.ttl, interface=args.multicast_interface, verbose=args.verbose)
+            source._quiet_sigterm_on_close = True
+            return source
         except (OSError, ValueError) as exc:
             # a network problem is a message, not a traceback
             sys.exit("%s: %s" % (os.path.basename(sys.argv[0] or "source"), exc))
@@ -137,9 +140,18 @@ class Source:
             print("%s %s" % (time.strftime("%H:%M:%S"), message), flush=True,
                   file=sys.stderr if problem else sys.stdout)
 
+    _quiet_sigterm_on_close = False
+
     def close(self):
         self._stop.set()
         self.sock.close()
+        if self._quiet_sigterm_on_close:
+            # already stopping (Ctrl-C): a SIGTERM now (run.py demo sends one
+            # after the SIGINT) must not raise again during interpreter exit
+            try:
+                signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            except ValueError:      # not the main thread
+                pass
 
     def __enter__(self):
         return self

@@ -80,9 +80,12 @@ def test_artcast_send_picks_the_only_interface():
             _stop(server)
 
 
+GPIO_SOURCE = [sys.executable, "-m", "artcast_source.gpio", "--simulate", "--pin", "17", "--key", "room/button"]
+
+
 def test_several_interfaces_name_the_option_to_pass():
     with HotspotNamespace([HOTSPOT + "/24", "10.43.0.1/24"]) as ns:
-        for argv in (TEST_SOURCES, ARTCAST + ["send", "room/light", "1"]):
+        for argv in (TEST_SOURCES, ARTCAST + ["send", "room/light", "1"], GPIO_SOURCE):
             proc = ns.run(argv, timeout=20)
             assert proc.returncode == 1, proc
             assert "--multicast-interface 10.42.0.1 (hot0)" in proc.stderr

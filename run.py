@@ -9,7 +9,8 @@
                            libraries (the Pi 5's own when the Pi is a 5)
     python3 run.py artcast ... | artcast-server ... | artcast-kinetic ...
                            run a command from .venv (setting it up first),
-                           e.g. python3 run.py artcast list
+                           e.g. python3 run.py artcast list (also
+                           artcast-gpio-source, artcast-power)
 
 Each creates ./.venv and installs the project into it; they re-install only
 when pyproject.toml changes. `test` also installs the Debian packages the
@@ -49,8 +50,9 @@ APT_FOR_TESTS = {
     "git": "git",                            # fresh copies of the checkout (guides run as pasted)
 }
 
-# The commands `python3 run.py <command>` runs from .venv/bin.
-COMMANDS = ("artcast", "artcast-server", "artcast-kinetic", "artcast-gpio-source")
+# `python3 run.py <command>` runs any of pyproject.toml's [project.scripts]
+# (all named artcast...) from .venv/bin.
+COMMAND_PREFIX = "artcast"
 DEVICE_TREE_MODEL = "/proc/device-tree/model"
 
 
@@ -168,6 +170,8 @@ def venv_command(name, argv):
     path = os.path.join(BIN, name)
     if not os.path.exists(path):
         install("daemon")
+    if not os.path.exists(path):
+        sys.exit("run.py: no command %r in .venv (pyproject.toml's [project.scripts] lists them)" % name)
     os.execv(path, [path] + argv)
 
 
@@ -244,7 +248,7 @@ def demo(argv):
 
 
 def main():
-    if len(sys.argv) >= 2 and sys.argv[1] in COMMANDS:
+    if len(sys.argv) >= 2 and sys.argv[1].startswith(COMMAND_PREFIX) and os.sep not in sys.argv[1]:
         return venv_command(sys.argv[1], sys.argv[2:])
     if len(sys.argv) < 2 or sys.argv[1] not in ("demo", "test", "install"):
         print(__doc__)

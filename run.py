@@ -43,10 +43,9 @@ APT_FOR_TESTS = {
     "/usr/sbin/haproxy": "haproxy",
     "/usr/sbin/nats-server": "nats-server",  # tests/deploy: NATS as a backbone
     "/usr/sbin/nft": "nftables",             # tests/deploy: datagram loss at one server
-    "/usr/sbin/ip": "iproute2",              # tests/deploy: hosts in network namespaces
+    "/usr/sbin/ip": "iproute2",              # network namespaces: tests/deploy hosts, a Pi with no default route
     "/usr/sbin/mosquitto": "mosquitto",      # the MQTT bridge, against a real broker
     "man": "man-db",                         # systemd-analyze verify looks up Documentation=man:
-    "ip": "iproute2",                        # network namespaces (a Pi with no default route)
     "git": "git",                            # fresh copies of the checkout (guides run as pasted)
 }
 

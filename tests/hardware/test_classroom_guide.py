@@ -17,7 +17,7 @@ import time
 
 from artcast_hardware import bom
 from support.checkout import fresh_checkout, system_python3, user_env
-from support.netns import HotspotNamespace
+from support.hotspot import HotspotNamespace
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GUIDE = os.path.join(REPO, "hardware", "CLASSROOM.md")

@@ -202,7 +202,7 @@ def test_host_option_binds_that_address(server_factory):
 def test_no_default_route_says_which_option_to_pass():
     """A Pi that is its own hotspot has no default route: joining the group
     on "any interface" fails; the message says what to pass instead."""
-    from support.netns import HotspotNamespace
+    from support.hotspot import HotspotNamespace
     with HotspotNamespace(["10.42.0.1/24"]) as ns:
         proc = ns.run([sys.executable, "-m", "artcast_server"], timeout=20)
     assert proc.returncode == 1

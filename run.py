@@ -1,15 +1,25 @@
 #!/usr/bin/env python3
-"""The two commands a fresh clone needs (only python3 required):
+"""The commands a fresh clone needs (only python3 required):
 
     python3 run.py demo    set up, then run a server and the test sources on
                            this machine only (loopback), and print the URL
     python3 run.py test    set up, then run the whole test suite
+    python3 run.py install [--pi]
+                           set up only; --pi adds the Raspberry Pi hardware
+                           libraries (the Pi 5's own when the Pi is a 5)
+    python3 run.py artcast ... | artcast-server ... | artcast-kinetic ...
+                           run a command from .venv (setting it up first),
+                           e.g. python3 run.py artcast list (also
+                           artcast-gpio-source, artcast-power)
 
-Both create ./.venv and install the project into it; they re-install only
+Each creates ./.venv and installs the project into it; they re-install only
 when pyproject.toml changes. `test` also installs the Debian packages the
 tests drive (Chromium, a C++ compiler, ...) when run as root with apt-get.
+Or activate .venv once per shell (`. .venv/bin/activate`) and type the
+commands themselves.
 """
 
+import argparse
 import hashlib
 import os
 import shutil
@@ -33,9 +43,16 @@ APT_FOR_TESTS = {
     "/usr/sbin/haproxy": "haproxy",
     "/usr/sbin/nats-server": "nats-server",  # tests/deploy: NATS as a backbone
     "/usr/sbin/nft": "nftables",             # tests/deploy: datagram loss at one server
-    "/usr/sbin/ip": "iproute2",              # tests/deploy: hosts in network namespaces
+    "/usr/sbin/ip": "iproute2",              # network namespaces: tests/deploy hosts, a Pi with no default route
     "/usr/sbin/mosquitto": "mosquitto",      # the MQTT bridge, against a real broker
+    "man": "man-db",                         # systemd-analyze verify looks up Documentation=man:
+    "git": "git",                            # fresh copies of the checkout (guides run as pasted)
 }
+
+# `python3 run.py <command>` runs any of pyproject.toml's [project.scripts]
+# (all named artcast...) from .venv/bin.
+COMMAND_PREFIX = "artcast"
+DEVICE_TREE_MODEL = "/proc/device-tree/model"
 
 
 def _present(need):
@@ -117,29 +134,107 @@ def test(argv):
     return code
 
 
+def pi_extra(model):
+    """The extra for this Pi: "pi5" on a Raspberry Pi 5, else "pi". The same
+    rule as artcast_hardware.appliance.pi_extra (a test holds them equal)."""
+    return "pi5" if model and "Raspberry Pi 5" in model else "pi"
+
+
+def read_model(path=DEVICE_TREE_MODEL):
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode("utf-8", "replace").rstrip("\0\n")
+    except OSError:
+        return None
+
+
+def install_command(argv):
+    parser = argparse.ArgumentParser(prog="run.py install", description="Set up .venv with Artcast.")
+    parser.add_argument("--pi", action="store_true",
+                        help="also the Raspberry Pi hardware libraries (chosen by %s)" % DEVICE_TREE_MODEL)
+    args = parser.parse_args(argv)
+    extras = "daemon"
+    if args.pi:
+        model = read_model()
+        extras = "daemon," + pi_extra(model)
+        say("%s: installing the [%s] extra" % (model or "not a Raspberry Pi", pi_extra(model)))
+    install(extras)
+    say("installed. Type the commands with `python3 run.py artcast ...`, or once per shell:")
+    say("    . %s/bin/activate     (then artcast, artcast-server, artcast-kinetic ...)" % os.path.relpath(VENV))
+    return 0
+
+
+def venv_command(name, argv):
+    """Run one of .venv's commands, setting .venv up first if it has none."""
+    path = os.path.join(BIN, name)
+    if not os.path.exists(path):
+        install("daemon")
+    if not os.path.exists(path):
+        sys.exit("run.py: no command %r in .venv (pyproject.toml's [project.scripts] lists them)" % name)
+    os.execv(path, [path] + argv)
+
+
+def demo_address(argv):
+    """(host to browse, port) from the server options the demo was given."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--client-port", default="8888")
+    known, _ = parser.parse_known_args(argv)
+    host = "127.0.0.1" if known.host in ("0.0.0.0", "") else known.host
+    return host, known.client_port
+
+
+def wait_listening(proc, host, port, timeout=30.0):
+    """True once the server accepts connections; False if it exited."""
+    import socket
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            socket.create_connection((host, int(port)), timeout=1).close()
+            return True
+        except (OSError, ValueError):
+            time.sleep(0.1)
+    return proc.poll() is None
+
+
 def demo(argv):
     python = install("daemon")
+    host, port = demo_address(argv)
+    access_log = os.path.join(VENV, "demo-access.log")
+    logs = [] if any(a.startswith("--access-log") for a in argv) else ["--access-log", access_log]
     server = [os.path.join(BIN, "artcast-server"), "--host", "127.0.0.1", "--client-port", "8888",
-              "--multicast-interface", "127.0.0.1"] + argv
+              "--multicast-interface", "127.0.0.1"] + logs + argv
     sources = [python, os.path.join(HERE, "sources", "test-sources.py"),
                "--multicast-interface", "127.0.0.1", "--ttl", "0"]
+    terminated = []
+
     def stop(signum, frame):
+        terminated.append(signum)
         raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, stop)
     procs = [subprocess.Popen(server)]
-    time.sleep(0.8)
-    if procs[0].poll() is not None:
-        return procs[0].returncode
+    if not wait_listening(procs[0], host, port):
+        return procs[0].wait()
     procs.append(subprocess.Popen(sources))
+    url = "http://%s:%s/artcasts/test/tick" % (host if ":" not in host else "[%s]" % host, port)
     say("Artcast is running on this machine only (multicast on loopback, TTL 0).")
-    say("Open  http://127.0.0.1:8888/artcasts/test/tick  in a browser, or:")
-    say("      curl http://127.0.0.1:8888/artcasts/test/tick")
+    say("Open  %s  in a browser, or:" % url)
+    say("      curl %s" % url)
+    if logs:
+        say("Requests are logged to %s, not here." % os.path.relpath(access_log))
+    say("Send a value from another terminal:  python3 run.py artcast send --local room/light '\"on\"'")
     say("Ctrl-C stops the server and the test sources.")
     try:
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
+    if not terminated:
+        # Ctrl-C reached the whole process group: let the children finish
+        # their own SIGINT before a SIGTERM lands in the middle of it
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline and any(p.poll() is None for p in procs):
+            time.sleep(0.05)
     for p in procs:
         if p.poll() is None:
             p.send_signal(signal.SIGTERM)
@@ -152,10 +247,12 @@ def demo(argv):
 
 
 def main():
-    if len(sys.argv) < 2 or sys.argv[1] not in ("demo", "test"):
+    if len(sys.argv) >= 2 and sys.argv[1].startswith(COMMAND_PREFIX) and os.sep not in sys.argv[1]:
+        return venv_command(sys.argv[1], sys.argv[2:])
+    if len(sys.argv) < 2 or sys.argv[1] not in ("demo", "test", "install"):
         print(__doc__)
         return 2
-    return {"demo": demo, "test": test}[sys.argv[1]](sys.argv[2:])
+    return {"demo": demo, "test": test, "install": install_command}[sys.argv[1]](sys.argv[2:])
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """artcast: send, watch and list artcasts from a terminal.
 
-    artcast send test/hello '"hi"'         multicast one datum
+    artcast send test/hello '"hi"'         multicast one datum to the network
+    artcast send --local room/light '"on"'  ... to this machine only (the demo)
     artcast send room/light on              (not JSON? sent as the string "on")
     artcast watch test/tick                 print each value as it arrives
     artcast list                            the artcasts a server knows
@@ -28,24 +29,27 @@ def cmd_send(args):
     except ValueError:
         value = args.value
         print("artcast: %r is not JSON; sent as the string %s" % (args.value, json.dumps(value)), file=sys.stderr)
+    interface, ttl = args.multicast_interface, args.ttl
+    if args.local:
+        interface, ttl = "127.0.0.1", 0
     try:
-        source = Source(group=args.group, data_port=args.data_port, ttl=args.ttl,
-                        interface=args.multicast_interface, register_every=0,
+        source = Source(group=args.group, data_port=args.data_port, ttl=ttl,
+                        interface=interface, register_every=0,
                         secret_file=args.secret_file, server=args.server, token=args.token)
     except (OSError, ValueError) as exc:
         print("artcast: %s" % exc, file=sys.stderr)
         return 1
     from artcast_source.http_publish import PublishError
     try:
-        etag = source.send(args.key, value)
-        if etag:
-            print("published %s (ETag %s)" % (args.key, etag))
+        sent = source.send(args.key, value)
+        if args.server and sent:
+            print("published %s (ETag %s)" % (args.key, sent))
     except PublishError as exc:
         print("artcast: %s" % exc, file=sys.stderr)
         return 1
     finally:
         source.close()
-    return 0
+    return 0 if sent else 1
 
 
 def unknown_key_note(server, key):
@@ -73,7 +77,8 @@ def cmd_watch(args):
     from artcast_client.watch import watch
 
     def on_error(exc, delay):
-        print(printable("artcast: %s; retrying in %.1fs" % (exc, delay)), file=sys.stderr, flush=True)
+        print(printable("artcast watch: %s: %s; retrying in %.1fs"
+                        % (args.server, getattr(exc, "strerror", None) or exc, delay)), file=sys.stderr, flush=True)
 
     note = unknown_key_note(args.server, args.key)
     if note:
@@ -114,8 +119,14 @@ def build_parser():
     p.add_argument("value", help="a JSON value (text that is not JSON is sent as a string)")
     p.add_argument("--group", default=DEFAULT_GROUP)
     p.add_argument("--data-port", type=int, default=DATA_PORT)
-    p.add_argument("--ttl", type=int, default=default_ttl())
-    p.add_argument("--multicast-interface", default=default_interface(), metavar="ADDRESS")
+    p.add_argument("--local", action="store_true",
+                   help="this machine only, as `python3 run.py demo` listens "
+                        "(same as --multicast-interface 127.0.0.1 --ttl 0)")
+    p.add_argument("--ttl", type=int, default=default_ttl(),
+                   help="0 = this machine only, 1 = the local network (default %d)" % default_ttl())
+    p.add_argument("--multicast-interface", default=default_interface(), metavar="ADDRESS",
+                   help="address of the interface to send from (default: the default route's; "
+                        "with no default route, the one usable interface)")
     p.add_argument("--secret-file", metavar="FILE", help="sign the datagram (see SECURITY.md)")
     p.add_argument("--server", metavar="URL",
                    help="publish over HTTP to this server instead of multicast (POST /artcasts/<key>)")
@@ -180,7 +191,10 @@ def main(argv=None):
     try:
         return args.run(args)
     except (OSError, ValueError) as exc:
-        print(printable("artcast %s: %s" % (args.command, exc)), file=sys.stderr)
+        # a network error names the server it was talking to
+        where = " %s:" % args.server if isinstance(exc, OSError) and getattr(args, "server", None) else ""
+        print(printable("artcast %s:%s %s" % (args.command, where, getattr(exc, "strerror", None) or exc)),
+              file=sys.stderr)
         return 1
 
 

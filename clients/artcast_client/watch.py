@@ -188,8 +188,10 @@ def fetch_listing(url, max_pages=20, timeout=10.0):
 
 
 def watch(url, key, hold=DEFAULT_HOLD, fmt="json", on_error=None, backoff=None, sleep=time.sleep):
-    """Yield each value of `key`: the current one first (if any), then every
-    change, on one kept-open connection. Reconnects forever;
+    """Yield the latest value of `key`: the current one first (if any), then
+    each newer one, on one kept-open connection. It follows the state:
+    values that change faster than a round trip are skipped, never the
+    newest. Reconnects forever;
     `on_error(exc, delay)` hears about failures."""
     host, port, prefix = parse_url(url)
     poll = LongPoll(key, hold=hold, prefix=prefix, fmt=fmt)

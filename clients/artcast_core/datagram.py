@@ -127,8 +127,11 @@ def encode_registration(key, description=None, provenance=None, license=None):
     >>> encode_registration("k", "A key", "me")
     b'["k", {"description": "A key", "provenance": "me", "license": null}]'
     """
-    if license is not None and not isinstance(license.get("uri"), str):
-        raise ValueError("license needs a \"uri\" string")
+    if license is not None and not (isinstance(license, dict) and isinstance(license.get("uri"), str)):
+        # a bare name such as "CC-BY-4.0" is the usual mistake: show the shape
+        raise ValueError("license is {\"uri\": ..., \"title\": ...}, e.g. license={\"uri\": "
+                         "\"https://creativecommons.org/licenses/by/4.0/\", \"title\": \"CC BY 4.0\"}; "
+                         "got %r" % (license,))
     meta = {"description": description, "provenance": provenance, "license": license}
     # A fixed field order keeps the bytes identical from run to run.
     text = "[%s, {%s}]" % (

@@ -56,13 +56,14 @@ def check_piece(data):
         "server": server,
         "backend": get_str(data, "backend", "", default=None, choices=BACKENDS),
         "hold": get_int(data, "hold", "", lo=1, hi=300, default=None),
-        "power": _check_power(data),
+        "power": check_power(data),
     }
     piece["outputs"] = check_outputs(data.get("outputs", REQUIRED), "outputs")
     return piece
 
 
-def _check_power(data):
+def check_power(data):
+    """The piece's "power" block with defaults, or None (also read by `artcast power`)."""
     if "power" not in data:
         return None
     power = need_object(data["power"], "power")

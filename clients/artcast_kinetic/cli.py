@@ -6,12 +6,16 @@
 
 Exit codes: 0 after SIGTERM/SIGINT (outputs parked), 2 for a piece file
 that cannot be used (one message naming the field), 1 when the hardware
-cannot be opened (systemd restarts it).
+cannot be opened (systemd restarts it), 3 when it runs as a systemd
+service and the hardware libraries do not load: a service never falls back
+to simulating, since it would look healthy while driving nothing (set
+"backend": "simulate" in the piece to simulate on purpose).
 """
 
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 
@@ -19,7 +23,7 @@ from artcast_core.http import parse_url
 from artcast_core.piece import load_piece
 from artcast_core.piece_fields import PieceError
 from artcast_kinetic.backends import NAMES, choose_backend, make_backend
-from artcast_kinetic.backends.hardware import pi_pin_problems
+from artcast_kinetic.backends.hardware import hardware_problem, pi_pin_problems
 from artcast_kinetic.runner import FPS, PieceRunner
 
 log = logging.getLogger("artcast.kinetic")
@@ -45,6 +49,14 @@ def parse_args(argv):
     p.add_argument("--fps", type=float, default=FPS, help="frames per second while fading/slewing (%d)" % FPS)
     p.add_argument("-v", "--verbose", action="store_true", help="log every poll")
     return p.parse_args(argv)
+
+
+EXIT_NO_HARDWARE = 3
+
+
+def running_as_service():
+    """systemd sets INVOCATION_ID for every service it starts."""
+    return bool(os.environ.get("INVOCATION_ID"))
 
 
 def fail(code, message):
@@ -101,6 +113,8 @@ async def serve(runner, view, web_port):
         from artcast_kinetic.simweb import WebView
         try:
             web = await WebView(runner, web_port).start()
+            if view is not None:
+                view.set_footer("live view: http://127.0.0.1:%d/   (Ctrl-C stops)" % web.port)
         except OSError as e:
             log.warning("live web page not started (port %d: %s)", web_port, e.strerror or e)
             web = None
@@ -135,6 +149,14 @@ def main(argv=None):
     if args.check:
         return check(args.piece, piece)
     explicit = "simulate" if args.simulate else args.backend
+    if running_as_service() and not (explicit or piece.get("backend") or os.environ.get("ARTCAST_BACKEND")):
+        # the fallback would simulate when the libraries fail: a service says so and stops
+        problem = hardware_problem(piece)
+        if problem is not None:
+            return fail(EXIT_NO_HARDWARE, "%s: running as a service, and %s. Not simulating: install the "
+                        "Pi libraries into this environment (`python3 run.py install --pi` in the checkout, "
+                        "or `setup.sh --piece` again), or set \"backend\": \"simulate\" in the piece"
+                        % (args.piece, problem))
     try:
         name, reason = choose_backend(piece, explicit)
     except ValueError as e:

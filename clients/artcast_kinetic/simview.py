@@ -16,7 +16,9 @@ server URL) is escaped with artcast_core.text.printable: a value cannot
 move the cursor or retitle the terminal; the only escapes written are this
 view's own colours and repaint.
 TerminalView repaints in place on a terminal, at most `rate` times a
-second, and appends plain frames when stdout is a pipe or file.
+second, and appends plain frames when stdout is a pipe or file. Repainting
+clears the screen, so on a terminal it prints its `footer` (the live web
+page's URL) under every frame instead of letting it be wiped.
 """
 
 import os
@@ -91,6 +93,14 @@ class TerminalView:
         self.last_draw = None
         self.last_text = None
         self.pending = False
+        self.footer = None
+
+    def set_footer(self, text):
+        """A line kept under every repainted frame (on a terminal)."""
+        self.footer = text
+        if self.tty:
+            self.last_text = None
+            self.draw()
 
     def attach(self):
         self.runner.listeners.append(self.changed)
@@ -111,7 +121,8 @@ class TerminalView:
             return
         self.last_text = text
         if self.tty:
-            self.stream.write("\x1b[H\x1b[2J" + text + "\n")
+            footer = "\n" + self.footer if self.footer else ""
+            self.stream.write("\x1b[H\x1b[2J" + text + "\n" + footer + "\n")
         else:
             self.stream.write(text + "\n\n")
         self.stream.flush()

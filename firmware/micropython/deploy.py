@@ -34,8 +34,6 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
-CORE_ROOT = os.path.join(REPO, "clients")
 SOURCE_ONLY = ("boot.py", "main.py")
 # Where esptool writes MicroPython: the bootloader offset differs by chip.
 IMAGE_OFFSET = {"esp32": "0x1000", "esp32s2": "0x1000", "esp32s3": "0x0", "esp32c3": "0x0",
@@ -58,10 +56,22 @@ def _imports(path):
     return names
 
 
+def installed_dir(name):
+    """The folder of an installed package: the bundle is built from what is
+    installed (the project's .venv), never from paths guessed in the tree."""
+    try:
+        module = __import__(name)
+    except ImportError:
+        raise SystemExit("%s is not installed in this Python (%s): run deploy.py in the project's "
+                         "environment: python3 run.py install, then . .venv/bin/activate"
+                         % (name, sys.executable))
+    return os.path.dirname(os.path.abspath(module.__file__))
+
+
 def core_modules():
     """The artcast_core modules the firmware needs, following imports."""
-    todo = [os.path.join(HERE, "artcast_fw", n) for n in os.listdir(os.path.join(HERE, "artcast_fw"))
-            if n.endswith(".py")]
+    fw = installed_dir("artcast_fw")
+    todo = [os.path.join(fw, n) for n in os.listdir(fw) if n.endswith(".py")]
     seen = set()
     while todo:
         for name in _imports(todo.pop()):
@@ -69,7 +79,7 @@ def core_modules():
             if parts[0] != "artcast_core" or len(parts) < 2:
                 continue
             mod = parts[1]
-            path = os.path.join(CORE_ROOT, "artcast_core", mod + ".py")
+            path = os.path.join(installed_dir("artcast_core"), mod + ".py")
             if mod not in seen and os.path.exists(path):
                 seen.add(mod)
                 todo.append(path)
@@ -89,9 +99,9 @@ def microdot_files():
 def sources():
     """Every (source path, path on the board) that goes into a build."""
     files = [(os.path.join(HERE, n), n) for n in SOURCE_ONLY]
-    fw = os.path.join(HERE, "artcast_fw")
+    fw = installed_dir("artcast_fw")
     files += [(os.path.join(fw, n), "artcast_fw/" + n) for n in sorted(os.listdir(fw)) if n.endswith(".py")]
-    core = os.path.join(CORE_ROOT, "artcast_core")
+    core = installed_dir("artcast_core")
     files.append((os.path.join(core, "__init__.py"), "artcast_core/__init__.py"))
     files += [(os.path.join(core, m + ".py"), "artcast_core/%s.py" % m) for m in core_modules()]
     return files + microdot_files()
@@ -179,8 +189,7 @@ def flash_micropython(image, port, chip):
 def check_config(path):
     """Refuse a config that the board would refuse, before copying it."""
     import json
-    sys.path.insert(0, CORE_ROOT)
-    sys.path.insert(0, HERE)
+    installed_dir("artcast_fw")
     try:
         from artcast_fw.config import ConfigError, check
     except ImportError:

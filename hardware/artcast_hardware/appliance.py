@@ -71,6 +71,17 @@ def pi_model(target):
     return text.rstrip("\0\n") if text else None
 
 
+def pi_extra(model):
+    """The hardware extra for this Pi: the Pi 5 needs its own GPIO and
+    NeoPixel libraries ([pi5]); every other model takes [pi]. (run.py's
+    `install --pi` applies the same rule; a test holds them equal.)
+
+    >>> pi_extra("Raspberry Pi 5 Model B Rev 1.0"), pi_extra("Raspberry Pi 4 Model B Rev 1.4")
+    ('pi5', 'pi')
+    """
+    return "pi5" if model and "Raspberry Pi 5" in model else "pi"
+
+
 def kinetic_user(piece, model):
     """(as_root, why) for the kinetic service.
 
@@ -117,13 +128,17 @@ def build_plan(opts, target):
     steps.append(LiveCommand(
         ["python3", "-m", "venv", files.VENV], "create the Python environment %s" % files.VENV,
         check=lambda t: not os.path.exists(t.path(files.VENV + "/bin/python"))))
-    what = opts.source + ("[pi]" if opts.piece_data is not None else "")
+    model = pi_model(target)
+    # a piece drives hardware: the extra follows the Pi model in the device tree
+    extra = "[%s]" % pi_extra(model) if opts.piece_data is not None else ""
+    installed = opts.source_id + extra + "\n"
     install = LiveCommand(
-        [files.VENV + "/bin/pip", "install", "--upgrade", what],
-        "install Artcast from %s into %s" % (opts.source, files.VENV),
-        check=lambda t: t.read(INSTALL_MARKER) != opts.source_id + "\n")
+        [files.VENV + "/bin/pip", "install", "--upgrade", opts.source + extra],
+        "install Artcast%s from %s into %s%s" % (extra, opts.source, files.VENV,
+                                                  " (%s)" % model if extra and model else ""),
+        check=lambda t: t.read(INSTALL_MARKER) != installed)
     steps.append(install)
-    marker = WriteFile(INSTALL_MARKER, opts.source_id + "\n", why="remember what was installed")
+    marker = WriteFile(INSTALL_MARKER, installed, why="remember what was installed")
     marker.live_only = True     # only true once pip really ran
     steps.append(marker)
 
@@ -135,7 +150,7 @@ def build_plan(opts, target):
     steps += server_files
     kinetic_files = []
     if opts.piece_data is not None:
-        as_root, why = kinetic_user(opts.piece_data, pi_model(target))
+        as_root, why = kinetic_user(opts.piece_data, model)
         kinetic_files = [
             WriteFile(files.PIECE_PATH, opts.piece_text, why="the piece"),
             WriteFile(files.KINETIC_UNIT, files.kinetic_unit_text(as_root, why),

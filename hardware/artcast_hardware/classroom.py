@@ -33,6 +33,7 @@ KEY_PREFIX = "class/group-"
 STRIP_PIXELS = 30
 STRIP_BRIGHTNESS = 0.4
 SUPPLY_AMPS = 2
+DEFAULT_SERVER = "http://10.42.0.1:8888"      # the Pi's address on its own hotspot
 PALETTE = ["#0000ff", "#00ffff", "#00ff00", "#ffff00", "#ff0000"]
 
 
@@ -90,7 +91,7 @@ def main(argv=None):
     p.add_argument("--groups", type=int, required=True, help="number of groups (1-99)")
     p.add_argument("--wifi", nargs=2, metavar=("SSID", "PASSWORD"), required=True,
                    help="the classroom Wi-Fi (e.g. the Pi's hotspot)")
-    p.add_argument("--server", default="http://10.42.0.1:8888",
+    p.add_argument("--server", default=DEFAULT_SERVER,
                    help="server URL (default: the Pi hotspot's address, which never changes)")
     p.add_argument("--out", default="class-configs", help="folder to write (default class-configs)")
     args = p.parse_args(argv)

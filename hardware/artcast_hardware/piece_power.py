@@ -23,9 +23,8 @@ outputs[0].device.count: must be between 1 and 2048 (got -3)
 import json
 
 from artcast_core.output import on_piece_supply
-from artcast_core.piece import check_outputs
-from artcast_core.piece_fields import (
-    REQUIRED, PieceError, get_number, need_object, only_fields)
+from artcast_core.piece import check_outputs, check_power
+from artcast_core.piece_fields import REQUIRED, PieceError
 
 
 class PiecePowerError(ValueError):
@@ -33,16 +32,11 @@ class PiecePowerError(ValueError):
 
 
 def _power_block(piece):
-    # Same fields and limits as artcast_core.piece's check of "power".
-    result = {"supply_volts": 5.0, "supply_amps": None, "reserve_amps": 0.0}
-    if "power" not in piece:
-        return result
-    block = need_object(piece["power"], "power")
-    only_fields(block, "power", ("supply_volts", "supply_amps", "reserve_amps"))
-    result["supply_volts"] = float(get_number(block, "supply_volts", "power", lo=1, hi=48, default=5))
-    result["supply_amps"] = float(get_number(block, "supply_amps", "power", lo=0.05, hi=200))
-    result["reserve_amps"] = float(get_number(block, "reserve_amps", "power", lo=0, hi=200, default=0))
-    return result
+    # The kinetic client's own check of "power" (one set of fields and limits).
+    power = check_power(piece)
+    if power is None:
+        return {"supply_volts": 5.0, "supply_amps": None, "reserve_amps": 0.0}
+    return {name: float(value) for name, value in power.items()}
 
 
 def read_piece_data(piece):

@@ -59,6 +59,9 @@ def build_parser():
                    help="wire length from supply to strip, one way, in metres (default 1)")
     p.add_argument("--controller", choices=sorted(power.CONTROLLER_MA),
                    help="the board is powered from the strip supply too")
+    p.add_argument("--shared-supply", action="store_true",
+                   help="the servos run from the strip's supply too (as the ESP32 classroom kit "
+                        "is wired): one supply, one fuse")
     return p
 
 
@@ -109,14 +112,39 @@ def settings_from(args):
     return s
 
 
-def report(s, length_m, controller, out):
+def servo_figures(s):
+    """(moving mA, all-stalled mA) for the servos in settings `s`."""
+    running = sum(power.servo_current_ma(1, servo["size"]) for servo in s["servos"])
+    stall = sum(power.servo_stall_ma(1, servo["size"]) for servo in s["servos"])
+    return running, stall
+
+
+def shared_fuse(s, controller=None):
+    """The fuse (amps) for one supply that feeds the strips and the servos
+    (--shared-supply). It must survive every servo stalled with the strips
+    at their limit, and the whole supply: the brightness cap lets the strips
+    use all of it. BOM.md's ESP32 kit takes its fuse from here.
+
+    >>> shared_fuse({"strips": [{"pixels": 30, "channels": 3, "brightness": 0.4}],
+    ...              "servos": [{"size": "micro"}], "supply_amps": 2, "reserve_amps": 0})
+    3
+    """
+    strips = sum(power.strip_current_ma(x["pixels"], x["brightness"], x["channels"]) for x in s["strips"])
+    board = power.CONTROLLER_MA[controller] if controller else 0
+    worst = strips + servo_figures(s)[1] + s["reserve_amps"] * 1000.0 + board
+    return power.fuse_rating(max(worst, (s["supply_amps"] or 0) * 1000.0))
+
+
+def report(s, length_m, controller, out, shared=False):
     """Print the calculation; return True when the supply fits the limit."""
     volts = s["supply_volts"]
     # Other loads on the strip supply: the piece's "reserve_amps", plus the
-    # board itself when --controller says it is powered from there too.
+    # board itself when --controller says it is powered from there too, plus
+    # the moving servos with --shared-supply.
     piece_reserve = s["reserve_amps"] * 1000.0
     board = power.CONTROLLER_MA[controller] if controller else 0
-    reserve = piece_reserve + board
+    servos_shared = servo_figures(s)[0] if shared else 0
+    reserve = piece_reserve + board + servos_shared
     strip_ma = 0.0
     fits = True
     w = out.write
@@ -132,12 +160,14 @@ def report(s, length_m, controller, out):
             w("  %-14s other loads on this supply: %s\n" % ("reserve_amps", amps(piece_reserve)))
         if board:
             w("  %-14s powered from the same supply: %s\n" % (controller, amps(board)))
+        if servos_shared:
+            w("  %-14s moving, on the same supply: %s\n" % ("servos", amps(servos_shared)))
         load = strip_ma + reserve
         need = power.supply_needed_ma(load)
         w("  worst case (all white at the limit): %s\n" % amps(load))
         w("  supply needed (with %d%% margin): %s at %g V\n"
           % (round(power.SAFETY_MARGIN * 100), amps(need), volts))
-        fuse = power.fuse_rating(load)
+        fuse = shared_fuse(s, controller) if shared else power.fuse_rating(load)
         if fuse is None:
             w("  fuse: the load is over 30 A: split it over several supplies, each with its fuse\n")
         else:
@@ -160,13 +190,14 @@ def report(s, length_m, controller, out):
                 w("WARNING: brightness limit %.2f needs a %s supply but the supply is %s.\n"
                   "  Lower the brightness limit to %.2f, or use a supply of at least %s.\n"
                   % (highest, amps(need), amps(supply_ma), cap, amps(need)))
-    if s["servos"]:
-        running = 0
-        stall = 0
+    if s["servos"] and shared and s["strips"]:
+        running, stall = servo_figures(s)
+        w("Servos: on the strip's supply (counted above); all stalled at once: %s\n" % amps(stall))
+        w("  the fuse above survives that, and the 1000 uF capacitor at the servo smooths it\n")
+    elif s["servos"]:
+        running, stall = servo_figures(s)
         sizes = {}
         for servo in s["servos"]:
-            running += power.servo_current_ma(1, servo["size"])
-            stall += power.servo_stall_ma(1, servo["size"])
             sizes[servo["size"]] = sizes.get(servo["size"], 0) + 1
         kinds = ", ".join("%d %s" % (sizes[k], k) for k in sorted(sizes))
         w("Servos (%s), on their OWN 5-6 V supply, ground joined to the board's:\n" % kinds)
@@ -200,7 +231,7 @@ def main(argv=None):
     except PiecePowerError as e:
         sys.stderr.write("artcast power: %s\n" % e)
         return EXIT_BAD_INPUT
-    fits = report(settings, args.length, args.controller, sys.stdout)
+    fits = report(settings, args.length, args.controller, sys.stdout, shared=args.shared_supply)
     return EXIT_OK if fits else EXIT_MISMATCH
 
 

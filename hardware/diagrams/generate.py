@@ -5,8 +5,11 @@ example piece files use).
     python3 hardware/diagrams/generate.py            # writes hardware/diagrams/*.svg
     python3 hardware/diagrams/generate.py --out DIR  # somewhere else
 
-Needs `pip install schemdraw` (pure Python, no matplotlib needed). Commit
-the SVGs too, so the guides show them on any Git host.
+Needs `pip install schemdraw` (pure Python, no matplotlib needed) and the
+installed project (run it with .venv's python, or after `. .venv/bin/activate`).
+`parts.py` beside this script is found because Python puts a script's own
+folder first on its path. Commit the SVGs too, so the guides show them on
+any Git host.
 """
 
 import argparse
@@ -15,13 +18,11 @@ import sys
 
 import schemdraw
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.dirname(HERE))
-
-from artcast_hardware.pinout import ESP32, PCA9685_CHANNEL, PI, PI_POWER  # noqa: E402
-from parts import (DATA, GROUND, POWER, SERVO_COLOURS, board, capacitor,  # noqa: E402
+from artcast_hardware.pinout import ESP32, PCA9685_CHANNEL, PI, PI_POWER
+from parts import (DATA, GROUND, POWER, SERVO_COLOURS, board, capacitor,
                    drawing, fuse, level_shifter, resistor, supply, text, wire)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 RENDERED_WITH = "rendered-with.txt"

@@ -9,6 +9,7 @@ pidfile and exit 0 within two seconds.
 
 import argparse
 import asyncio
+import errno
 import ipaddress
 import os
 import signal
@@ -29,15 +30,23 @@ from artcast_server.tokens import DEFAULT_RATE, RateLimit, Tokens
 MB = 1024 * 1024
 
 
+def _number(convert, text, what):
+    """argparse would say "invalid _port value"; say what was expected."""
+    try:
+        return convert(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not %s" % (text, what))
+
+
 def _port(text):
-    port = int(text)
+    port = _number(int, text, "a port number (0-65535)")
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError("%s is not a port number (0-65535)" % text)
     return port
 
 
 def _positive_int(text):
-    value = int(text)
+    value = _number(int, text, "a whole number")
     if value < 1:
         raise argparse.ArgumentTypeError("must be 1 or more, got %s" % text)
     return value
@@ -54,7 +63,7 @@ def _positive_float(text):
 
 
 def _seconds(text):
-    value = float(text)
+    value = _number(float, text, "a number of seconds")
     if not value >= 0 or value == float("inf"):
         raise argparse.ArgumentTypeError("must be 0 or more seconds, got %s" % text)
     return value
@@ -165,15 +174,39 @@ def build_parser():
     return p
 
 
+class SocketError(Exception):
+    """A socket could not be opened; the message names it and the option."""
+
+
+def _socket_problem(exc, what, address, option):
+    if exc.errno == errno.EADDRINUSE:
+        return ("%s %s is already in use (another artcast-server, or another program such as "
+                "Jupyter?): stop it, or choose another port with %s" % (what, address, option))
+    if exc.errno == errno.ENODEV and option != "--client-port":
+        # joining with "any interface" needs a default route (none on a Pi that is its own hotspot)
+        return ("cannot join multicast group %s: no default route to pick an interface by; pass "
+                "--multicast-interface with this machine's address on the sources' network "
+                "(e.g. 10.42.0.1 on the Pi's own hotspot, 127.0.0.1 for this machine only)" % address)
+    return "cannot open %s %s: %s" % (what, address, exc.strerror or exc)
+
+
 def open_sockets(args):
-    tcp = open_listen_socket(args.host, args.client_port)
+    try:
+        tcp = open_listen_socket(args.host, args.client_port)
+    except OSError as exc:
+        raise SocketError(_socket_problem(exc, "HTTP port", "%s:%d" % (args.host, args.client_port),
+                                          "--client-port"))
     udp = []
     if args.no_multicast:
         return tcp, udp
     try:
-        udp.append(open_multicast_socket(args.data_group, args.data_port, args.multicast_interface))
-        udp.append(open_multicast_socket(args.register_group, args.register_port, args.multicast_interface))
-    except OSError:
+        for group, port, option in ((args.data_group, args.data_port, "--data-port"),
+                                    (args.register_group, args.register_port, "--register-port")):
+            try:
+                udp.append(open_multicast_socket(group, port, args.multicast_interface))
+            except OSError as exc:
+                raise SocketError(_socket_problem(exc, "multicast port", "%s:%d" % (group, port), option))
+    except SocketError:
         tcp.close()
         for sock in udp:
             sock.close()
@@ -276,8 +309,8 @@ def main(argv=None):
         return 2
     try:
         tcp, udp = open_sockets(args)
-    except OSError as exc:
-        print("artcast-server: cannot open sockets: %s" % exc, file=sys.stderr)
+    except SocketError as exc:
+        print("artcast-server: %s" % exc, file=sys.stderr)
         return 1
     if args.daemonize:
         daemonize([tcp.fileno()] + [s.fileno() for s in udp])

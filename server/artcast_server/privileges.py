@@ -31,7 +31,9 @@ def _lookup(name, by_name, by_id, what):
     try:
         return by_name(name)
     except KeyError:
-        raise ValueError("no such %s: %r" % (what, name))
+        raise ValueError("no such %s: %r (--%s takes a name from /etc/%s or a number)"
+                         % (what, name, "uid" if what == "user" else "gid",
+                            "passwd" if what == "user" else "group"))
 
 
 def drop_privileges(uid, gid, chown=()):
@@ -47,7 +49,7 @@ def drop_privileges(uid, gid, chown=()):
     if os.getuid() != 0:
         if (new_uid is None or new_uid == os.getuid()) and (new_gid is None or new_gid == os.getgid()):
             return
-        raise ValueError("--uid/--gid need the server to be started as root")
+        raise ValueError("--uid/--gid need the program to be started as root")
     for path in chown:
         if path and os.path.exists(path):
             os.chown(path, new_uid if new_uid is not None else -1, new_gid if new_gid is not None else -1)

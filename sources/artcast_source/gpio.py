@@ -147,8 +147,13 @@ def main(argv=None):
         sys.stderr.write("artcast-gpio-source: %s backend (%s): %s\n" % (name, reason, pin.describe()))
     if name == "simulate":
         keyboard(pin)
-    source = Source(group=args.group, data_port=args.data_port, register_port=args.registration_port,
-                    ttl=args.ttl, interface=args.multicast_interface, verbose=args.verbose)
+    try:
+        source = Source(group=args.group, data_port=args.data_port, register_port=args.registration_port,
+                        ttl=args.ttl, interface=args.multicast_interface, verbose=args.verbose)
+    except (OSError, ValueError) as e:     # no network to send on: one line, not a traceback
+        sys.stderr.write("artcast-gpio-source: %s\n" % e)
+        backend.close()
+        return 1
     artcast = source.artcast(args.key, description=description, provenance="artcast-gpio-source")
     try:
         follow_pin(pin.read, artcast.send, lambda: source.running, args.debounce, args.every, args.poll,

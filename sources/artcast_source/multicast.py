@@ -4,11 +4,16 @@ Interface and TTL matter: TTL 0 keeps datagrams on this host, 1 on the local
 network (the 2012 default). `interface` is the IPv4 address of the interface
 to send from (127.0.0.1 keeps everything on loopback, as tests and the demo
 do). Defaults can be set for a whole environment with ARTCAST_MULTICAST_INTERFACE
-and ARTCAST_TTL.
+and ARTCAST_TTL. With no interface given and no default route (a Pi that
+is its own hotspot), interfaces.choose_interface picks one or says which
+to pass.
 """
 
+import errno
 import os
 import socket
+
+from artcast_source.interfaces import choose_interface
 
 DEFAULT_TTL = 1
 
@@ -22,22 +27,36 @@ def default_ttl():
     return int(text) if text else DEFAULT_TTL
 
 
-def open_sender(interface=None, ttl=None):
-    """A UDP socket ready to multicast. Loopback delivery stays on, so a
-    server on the same machine hears its own sources."""
+def open_sender(interface=None, ttl=None, group=None, log=None):
+    """A UDP socket ready to multicast to `group`. Loopback delivery stays
+    on, so a server on the same machine hears its own sources. Raises
+    OSError (interfaces.NoInterface) when no interface can carry `group`."""
     if ttl is None:
         ttl = default_ttl()
     if interface is None:
         interface = default_interface()
     if not 0 <= ttl <= 255:
         raise ValueError("ttl must be 0-255")
+    if interface is None and group is not None:
+        interface = choose_interface(group, log)
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
     try:
         sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, ttl)
         sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 1)
         if interface:
-            sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(interface))
-    except OSError:
+            sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, _address(interface))
+    except (OSError, ValueError) as exc:
         sock.close()
+        if getattr(exc, "errno", None) == errno.EADDRNOTAVAIL:
+            raise OSError(exc.errno, "no interface of this machine has the address %s "
+                          "(--multicast-interface is this machine's own address)" % interface)
         raise
     return sock
+
+
+def _address(interface):
+    try:
+        return socket.inet_aton(interface)
+    except OSError:
+        raise ValueError("--multicast-interface wants an IPv4 address such as 127.0.0.1 "
+                         "(the address of the interface, not its name), got %r" % interface)

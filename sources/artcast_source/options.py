@@ -11,6 +11,7 @@ import signal
 import sys
 
 from artcast_core.datagram import DATA_PORT, DEFAULT_GROUP, REGISTER_PORT
+from artcast_server.privileges import drop_privileges, remove_pidfile, write_pidfile
 from artcast_source.multicast import default_interface, default_ttl
 
 
@@ -42,28 +43,30 @@ def parse_source_args(argv=None, description=None):
     return args
 
 
-def apply_process_options(args):
-    """Daemonize, write the pidfile, drop to --uid; SIGTERM exits cleanly."""
+def apply_process_options(args, prog=None):
+    """Daemonize, write the pidfile, drop to --uid; SIGTERM exits cleanly.
+
+    Pidfile and privileges go through the server's module (one
+    implementation): an unknown user is a clean message, supplementary
+    groups are dropped, and a pidfile another process wrote is left alone.
+    """
+    prog = prog or os.path.basename(sys.argv[0] or "source")
     if args.daemonize:
         import daemon
         daemon.DaemonContext(working_directory="/", umask=0o022).open()
-    if args.pidfile:
-        with open(args.pidfile, "w") as f:
-            f.write("%d\n" % os.getpid())
-        atexit.register(_remove, args.pidfile)
-    if args.uid:
-        import pwd
-        try:
-            uid = int(args.uid)
-        except ValueError:
-            uid = pwd.getpwnam(args.uid).pw_uid
-        os.setgid(pwd.getpwuid(uid).pw_gid)
-        os.setuid(uid)
-    signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
-
-
-def _remove(path):
     try:
-        os.remove(path)
-    except OSError:
-        pass
+        if args.pidfile:
+            write_pidfile(args.pidfile)
+            atexit.register(remove_pidfile, args.pidfile)
+        if args.uid:
+            drop_privileges(args.uid, None, chown=[args.pidfile])
+    except (OSError, ValueError) as exc:
+        sys.exit("%s: %s" % (prog, exc))
+    signal.signal(signal.SIGTERM, _exit_once)
+
+
+def _exit_once(signum, frame):
+    # a second SIGTERM while already exiting (run.py demo's Ctrl-C sends
+    # SIGINT, then SIGTERM) must not raise again inside interpreter shutdown
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    sys.exit(0)

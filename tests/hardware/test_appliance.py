@@ -334,3 +334,33 @@ def test_kinetic_command_is_accepted_by_the_real_client(root, tmp_path):
     argv = shlex.split(exec_line.split("=", 1)[1])
     assert argv[0].endswith("/artcast-kinetic")
     assert parse_args(argv[1:]).piece == "/etc/artcast/piece.json"
+
+
+@pytest.mark.parametrize("model, extra", [("Raspberry Pi 4 Model B Rev 1.4", "[pi]"),
+                                          ("Raspberry Pi 5 Model B Rev 1.0", "[pi5]"),
+                                          ("Raspberry Pi 3 Model B Plus Rev 1.3", "[pi]")])
+def test_install_extra_follows_the_device_tree_model(root, tmp_path, model, extra):
+    """The Pi model is read from the (fake) /proc/device-tree/model in the
+    throwaway root; a Pi 5 gets [pi5] (rpi-lgpio, its own NeoPixel driver)."""
+    write(root + "/proc/device-tree/model", model + "\0")
+    plan = statuses(setup(root, "--dry-run", "--piece", piece_file(tmp_path)))
+    install = [s for s in plan if s.startswith("install Artcast")]
+    assert install == ["install Artcast%s from %s into /opt/artcast/venv (%s) (only on the running Pi)"
+                       % (extra, REPO, model)]
+    # no piece: no hardware libraries at all
+    plan = statuses(setup(root, "--dry-run"))
+    assert [s for s in plan if s.startswith("install Artcast")] == [
+        "install Artcast from %s into /opt/artcast/venv (only on the running Pi)" % REPO]
+
+
+def test_run_py_install_pi_uses_the_same_rule():
+    """`python3 run.py install --pi` (no package installed yet, so it cannot
+    import this one) applies the same model -> extra rule."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("run", os.path.join(REPO, "run.py"))
+    run = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run)
+    from artcast_hardware.appliance import pi_extra
+    for model in ("Raspberry Pi 5 Model B Rev 1.0", "Raspberry Pi 4 Model B Rev 1.4",
+                  "Raspberry Pi Zero 2 W Rev 1.0", "", None):
+        assert run.pi_extra(model) == pi_extra(model), model

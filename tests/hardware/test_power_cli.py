@@ -217,3 +217,21 @@ def test_artcast_power_through_the_artcast_command(capfd):
     code = artcast_main(["power", "--pixels", "300", "--supply-amps", "10"])
     assert code == 1
     assert "Lower the brightness limit to 0.44" in capfd.readouterr().out
+
+
+def test_shared_supply_counts_the_servos_and_sizes_one_fuse(capsys):
+    """--shared-supply: the servo's running current is on the strip supply,
+    the fuse survives strip + stalled servo and the whole supply."""
+    from artcast_hardware import power_cli
+    assert power_cli.main(["--pixels", "30", "--brightness", "0.4", "--servos", "1",
+                           "--supply-amps", "2", "--shared-supply"]) == 0
+    out = capsys.readouterr().out
+    # 30 px at 0.4: 0.75 A; one micro servo moving 0.25 A -> 1.00 A on the supply
+    assert "servos         moving, on the same supply: 0.25 A" in out
+    assert "worst case (all white at the limit): 1.00 A" in out
+    # fuse: max(0.75 + 0.80 stalled, 2 A supply) * 1.25 = 2.5 A -> 3 A
+    assert "fuse: 3 A in the + wire" in out
+    assert "on their OWN" not in out and "Servos: on the strip's supply" in out
+    # without the option the servo is on its own supply, as before
+    assert power_cli.main(["--pixels", "30", "--brightness", "0.4", "--servos", "1", "--supply-amps", "2"]) == 0
+    assert "on their OWN 5-6 V supply" in capsys.readouterr().out

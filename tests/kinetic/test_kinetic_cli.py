@@ -20,17 +20,49 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 EXAMPLE = os.path.join(REPO, "clients", "examples", "tick-strip-servo.json")
 
 
-def env():
+def env(**extra):
+    """The installed package, as a user runs it: no PYTHONPATH, no backend
+    chosen, not a systemd service unless asked (INVOCATION_ID)."""
     e = dict(os.environ)
-    paths = [os.path.join(REPO, d) for d in ("clients", "server", "sources")]
-    e["PYTHONPATH"] = os.pathsep.join(paths + ([e["PYTHONPATH"]] if e.get("PYTHONPATH") else []))
-    e.pop("ARTCAST_BACKEND", None)
+    for name in ("PYTHONPATH", "ARTCAST_BACKEND", "INVOCATION_ID"):
+        e.pop(name, None)
+    e.update(extra)
     return e
 
 
-def kinetic(*args, timeout=30):
+def kinetic(*args, timeout=30, **extra_env):
     return subprocess.run([sys.executable, "-m", "artcast_kinetic.cli"] + list(args), capture_output=True,
-                          text=True, env=env(), timeout=timeout, stdin=subprocess.DEVNULL)
+                          text=True, env=env(**extra_env), timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def test_a_service_with_hardware_outputs_never_falls_back_to_simulate():
+    """Started by systemd (INVOCATION_ID set) on a machine whose Pi libraries
+    do not load (this x86 machine): exit 3, naming the library, instead of
+    simulating while the service looks healthy."""
+    result = kinetic("--no-web", "--no-view", EXAMPLE, INVOCATION_ID="0123456789abcdef", timeout=20)
+    assert result.returncode == 3, result.stderr
+    assert "running as a service" in result.stderr
+    # which library fails first depends on the Blinka variables the kinetic tests set
+    assert re.search(r"running as a service, and cannot import (board|neopixel|RPi\.GPIO) \(\w+Error: ",
+                     result.stderr), result.stderr
+    assert "Traceback" not in result.stderr
+    # the same piece from a terminal still falls back to simulating, and says so
+    proc = subprocess.Popen([sys.executable, "-m", "artcast_kinetic.cli", "--no-web", "--no-view", EXAMPLE],
+                            env=env(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stderr.readline()
+        assert "backend: simulate (fallback: no Pi hardware here" in line
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=10)
+
+
+def test_the_service_units_do_not_restart_a_missing_library():
+    with open(os.path.join(REPO, "clients", "artcast_kinetic", "systemd", "artcast-kinetic@.service")) as f:
+        assert "RestartPreventExitStatus=2 3\n" in f.read()
+    from artcast_hardware.appliance_files import kinetic_unit_text
+    assert "RestartPreventExitStatus=2 3\n" in kinetic_unit_text(False, "test")
 
 
 def write_piece(tmp_path, data, name="piece.json"):
@@ -188,3 +220,38 @@ def test_simulate_shows_offline_and_status_pixel(server):
         run.wait_for(lambda: run.stdout().strip().split("\n\n")[-1].count("online") == 2, what="online again")
     finally:
         assert run.stop() == 0
+
+
+def test_terminal_view_keeps_its_web_url_visible(server):
+    """On a terminal the view clears the screen for every frame; the live
+    page's URL must be under the newest frame, not wiped with the old one."""
+    import pty
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "artcast_kinetic.cli", "--simulate", "--server", server.url,
+                             "--web-port", "0", EXAMPLE], stdout=follower, stderr=subprocess.DEVNULL,
+                            stdin=subprocess.DEVNULL, env=env())
+    os.close(follower)
+    seen = b""
+    try:
+        deadline = time.monotonic() + 20
+        sent = False
+        while time.monotonic() < deadline:
+            import select
+            if select.select([leader], [], [], 0.2)[0]:
+                try:
+                    seen += os.read(leader, 65536)
+                except OSError:
+                    break
+            if b"live view: http://127.0.0.1:" in seen and not sent:
+                server.send("test/tick", 7)           # a new frame after the URL appeared
+                sent = True
+            frames = seen.split(b"\x1b[2J")
+            if sent and b"test/tick = 7" in frames[-1] and re.search(rb"\(Ctrl-C stops\)\r?\n", frames[-1]):
+                break
+        last = seen.split(b"\x1b[2J")[-1].decode("utf-8", "replace")
+        assert "test/tick = 7" in last, last
+        assert re.search(r"live view: http://127\.0\.0\.1:\d+/", last), last
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
+        os.close(leader)

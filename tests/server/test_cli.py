@@ -32,10 +32,14 @@ def test_help_lists_every_option():
     (["--multicast-interface", "eth0"], "interface"),
     (["--poll-timeout", "-1"], "0 or more"),
     (["--max-clients", "0"], "1 or more"),
+    (["--client-port", "abc"], "'abc' is not a port number (0-65535)"),
+    (["--poll-timeout", "soon"], "'soon' is not a number of seconds"),
+    (["--max-keys", "many"], "'many' is not a whole number"),
 ])
 def test_bad_options_clear_error(args, message):
     proc = subprocess.run([sys.executable, "-m", "artcast_server"] + args, capture_output=True, text=True, timeout=10)
     assert proc.returncode == 2 and message in proc.stderr
+    assert "_port" not in proc.stderr and "invalid" not in proc.stderr
 
 
 def test_port_in_use_is_a_clear_error():
@@ -46,7 +50,22 @@ def test_port_in_use_is_a_clear_error():
         proc = subprocess.run([sys.executable, "-m", "artcast_server", "--client-port", str(port),
                                "--multicast-interface", "127.0.0.1", "--data-port", str(free_port()),
                                "--register-port", str(free_port())], capture_output=True, text=True, timeout=10)
-    assert proc.returncode == 1 and "cannot open sockets" in proc.stderr
+    assert proc.returncode == 1
+    assert "HTTP port 127.0.0.1:%d is already in use" % port in proc.stderr
+    assert "--client-port" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_multicast_port_in_use_names_it():
+    """Without SO_REUSEPORT on the other socket, the data port is taken too."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as busy:
+        busy.bind(("0.0.0.0", 0))
+        port = busy.getsockname()[1]
+        proc = subprocess.run([sys.executable, "-m", "artcast_server", "--client-port", str(free_port()),
+                               "--multicast-interface", "127.0.0.1", "--data-port", str(port),
+                               "--register-port", str(free_port())], capture_output=True, text=True, timeout=10)
+    assert proc.returncode == 1, proc.stderr
+    assert "multicast port 224.1.1.1:%d is already in use" % port in proc.stderr
+    assert "--data-port" in proc.stderr
 
 
 def test_access_log_combined_format_and_rotation(server_factory, tmp_path):
@@ -178,3 +197,14 @@ def test_host_option_binds_that_address(server_factory):
     s = server_factory()          # the fixture passes --host 127.0.0.1
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.2", s.port), timeout=1).close()
+
+
+def test_no_default_route_says_which_option_to_pass():
+    """A Pi that is its own hotspot has no default route: joining the group
+    on "any interface" fails; the message says what to pass instead."""
+    from support.hotspot import HotspotNamespace
+    with HotspotNamespace(["10.42.0.1/24"]) as ns:
+        proc = ns.run([sys.executable, "-m", "artcast_server"], timeout=20)
+    assert proc.returncode == 1
+    assert "no default route" in proc.stderr and "--multicast-interface" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -122,11 +122,11 @@ def test_artcast_list_unreachable_server_is_clear():
     assert out.returncode == 1 and "artcast list:" in out.stderr
 
 
-def _run_test_sources(server, *extra):
+def _run_test_sources(server, *extra, **popen):
     return subprocess.Popen([sys.executable, os.path.join(REPO, "sources", "test-sources.py"),
                              "--data-port", str(server.data_port), "--registration-port", str(server.register_port),
                              "--multicast-interface", "127.0.0.1", "--ttl", "0"] + list(extra),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
 
 
 def test_source_group_and_verbose_options(server_factory):
@@ -135,6 +135,7 @@ def test_source_group_and_verbose_options(server_factory):
     try:
         _, _, body = s.get("/artcasts/test/tick", timeout=5)
         assert int(body) >= 0
+        s.wait_for_datums(3)     # tick, now, tick: the first tick's "sent" line is printed by now
     finally:
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=5)
@@ -143,13 +144,18 @@ def test_source_group_and_verbose_options(server_factory):
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="--uid needs root (CI runs as root)")
 def test_source_uid_option(server):
-    proc = _run_test_sources(server, "--uid", "nobody")
+    # started with a supplementary group, as a root shell may have: dropping
+    # to nobody must drop it too
+    proc = _run_test_sources(server, "--uid", "nobody", extra_groups=[4242])
     try:
         server.get("/artcasts/test/tick", timeout=5)
         with open("/proc/%d/status" % proc.pid) as f:
             uid_line = [line for line in f if line.startswith("Uid:")][0]
         import pwd
         assert uid_line.split()[1] == str(pwd.getpwnam("nobody").pw_uid)
+        with open("/proc/%d/status" % proc.pid) as f:
+            groups_line = [line for line in f if line.startswith("Groups:")][0]
+        assert groups_line.split() == ["Groups:"]        # setgroups([]): root's groups are gone
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(5)
@@ -168,3 +174,74 @@ def test_source_daemonize_option(server, tmp_path):
         assert server.get("/artcasts/test/tick", timeout=5)[0] == 200
     finally:
         os.kill(pid, signal.SIGTERM)
+
+
+def test_source_unknown_uid_is_a_clean_message(server):
+    proc = _run_test_sources(server, "--uid", "no-such-user-here")
+    out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 1
+    assert "no such user: 'no-such-user-here'" in err and "Traceback" not in err
+
+
+def test_source_leaves_a_pidfile_it_does_not_own(server, tmp_path):
+    """Another process took the pidfile over (a second copy started with the
+    same --pidfile): the first one, exiting, must not remove it."""
+    pidfile = tmp_path / "src.pid"
+    proc = _run_test_sources(server, "--pidfile", str(pidfile))
+    try:
+        deadline = time.time() + 10
+        while not (pidfile.exists() and pidfile.read_text().strip() == str(proc.pid)):
+            assert time.time() < deadline and proc.poll() is None, proc.stderr.read()
+            time.sleep(0.05)
+        pidfile.write_text("%d\n" % os.getppid())
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=5)
+    assert proc.returncode == 0
+    assert pidfile.read_text().strip() == str(os.getppid())
+
+
+def test_license_as_a_bare_name_is_a_clear_error(server):
+    with loopback_source(server) as source:
+        with pytest.raises(ValueError) as caught:
+            source.artcast("studio/temp", license="CC-BY-4.0")
+    assert "license is {\"uri\": ..., \"title\": ...}" in str(caught.value)
+    assert "'CC-BY-4.0'" in str(caught.value)
+
+
+def test_a_network_error_while_running_is_logged_once_not_raised(server, capsys):
+    """The socket fails under a running source (Wi-Fi gone): send says False,
+    the log says it once, and when sending works again it says so."""
+    with loopback_source(server) as source:
+        tick = source.artcast("test/tick")
+        good = source.sock
+        broken = __import__("socket").socket(__import__("socket").AF_INET, __import__("socket").SOCK_DGRAM)
+        broken.close()
+        source.sock = broken                              # every sendto now raises OSError (EBADF)
+        assert tick.send(1) is False and tick.send(2) is False
+        source.sock = good
+        assert tick.send(3) is True
+    err = capsys.readouterr().err
+    assert err.count("not sent to 224.1.1.1") == 1 and "sending again" in err
+
+
+def test_cli_messages_name_the_url_and_the_key_rules():
+    from support.net import free_port
+    url = "http://127.0.0.1:%d" % free_port()          # nothing listens there
+    listed = subprocess.run(ARTCAST + ["list", "--server", url], capture_output=True, text=True, timeout=20)
+    assert listed.returncode == 1
+    assert listed.stderr.strip() == "artcast list: %s: Connection refused" % url
+    watch = subprocess.Popen(ARTCAST + ["watch", "test/tick", "--server", url],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = watch.stderr.readline()
+    finally:
+        watch.send_signal(signal.SIGINT)
+        watch.communicate(timeout=10)
+    assert line.startswith("artcast watch: %s: Connection refused; retrying in " % url), line
+    for key in ("café", "a b"):
+        for argv in (["send", key, "1"], ["watch", key, "--server", url]):
+            result = subprocess.run(ARTCAST + argv, capture_output=True, text=True, timeout=20)
+            assert result.returncode == 1
+            assert "allowed: A-Z a-z 0-9 . _ ~ - and /" in result.stderr and "Traceback" not in result.stderr
+            assert url not in result.stderr

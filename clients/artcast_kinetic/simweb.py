@@ -86,6 +86,7 @@ class WebView:
         """Bind 127.0.0.1:port (0 picks a free port) and start serving."""
         self.server = await self.app.start_server(host=HOST, port=self.port, start_serving=False)
         self.port = self.server.sockets[0].getsockname()[1]
+        await self.server.start_serving()       # listening now, before the URL is printed
         self.task = asyncio.ensure_future(self.server.serve_forever())
         log.info("live view: http://%s:%d/", HOST, self.port)
         return self

@@ -114,11 +114,35 @@ def keeps_alive(data):
     return b"close" not in head[at:line_end if line_end >= 0 else len(head)]
 
 
+def header_text(raw):
+    """Header bytes -> str that can never fail to decode, on any interpreter.
+
+    Printable ASCII is kept, a tab becomes a space, and every other byte (a
+    UTF-8 "é" in a license title, a control character, a NUL) becomes "?".
+    MicroPython has no latin-1 codec and raises UnicodeError on bad UTF-8
+    even with errors="replace", so this is the one place the core turns
+    response-head bytes (and bytes shown in error messages) into text.
+
+    >>> header_text(b'<http://x>; title="caf\\xc3\\xa9"')
+    '<http://x>; title="caf??"'
+    """
+    return bytes([c if 32 <= c < 127 else (32 if c == 9 else 63) for c in raw]).decode()
+
+
+def _number(text, what):
+    # Only plain decimal digits: int() also takes "-1", "+5", " 1_0".
+    if not text or not text.isdigit() or len(text) > 12:
+        raise WireError("bad-response", "bad %s: %r" % (what, text[:20]))
+    return int(text)
+
+
 def parse_response(data):
     """Raw response bytes -> (status, headers with lower-case names, body).
 
     Raises WireError("bad-response") when the bytes are not an HTTP response
-    or the body is shorter than Content-Length says (a cut connection).
+    or the body is shorter than Content-Length says (a cut connection); no
+    other exception, whatever the bytes (header bytes outside printable
+    ASCII come out as "?", see header_text).
 
     >>> parse_response(b"HTTP/1.0 200 OK\\r\\nContent-Length: 2\\r\\nETag: \\"x\\"\\r\\n\\r\\n42")
     (200, {'content-length': '2', 'etag': '"x"'}, b'42')
@@ -126,25 +150,22 @@ def parse_response(data):
     end = data.find(b"\r\n\r\n")
     if end < 0:
         raise WireError("bad-response", "response has no complete header")
-    head = data[:end].decode("latin-1").split("\r\n")
-    status_line = head[0].split(" ", 2)
+    head = data[:end].split(b"\r\n")
+    first = header_text(head[0])
+    status_line = first.split(" ", 2)
     if len(status_line) < 2 or not status_line[0].startswith("HTTP/"):
-        raise WireError("bad-response", "not an HTTP response: %r" % head[0][:40])
-    try:
-        status = int(status_line[1])
-    except ValueError:
+        raise WireError("bad-response", "not an HTTP response: %r" % first[:40])
+    if len(status_line[1]) != 3:
         raise WireError("bad-response", "bad status code: %r" % status_line[1][:10])
+    status = _number(status_line[1], "status code")
     headers = {}
-    for line in head[1:]:
-        name, sep, value = line.partition(":")
+    for i in range(1, len(head)):
+        name, sep, value = header_text(head[i]).partition(":")
         if sep:
             headers[name.strip().lower()] = value.strip()
     body = data[end + 4:]
     if "content-length" in headers:
-        try:
-            length = int(headers["content-length"])
-        except ValueError:
-            raise WireError("bad-response", "bad Content-Length")
+        length = _number(headers["content-length"], "Content-Length")
         if len(body) < length:
             raise WireError("bad-response", "response body cut short (%d of %d bytes)" % (len(body), length))
         body = body[:length]

@@ -17,7 +17,7 @@
 import json
 
 from artcast_core.errors import WireError
-from artcast_core.http import build_get, parse_response
+from artcast_core.http import build_get, header_text, parse_response
 from artcast_core.keys import key_problem
 
 # The tag a client sends while it has no datum yet. It names no datum, so
@@ -80,7 +80,7 @@ class LongPoll:
             return False, None
         if status != 200:
             raise WireError("http-%d" % status, "server answered %d for %s: %s"
-                            % (status, self.key, body[:80].decode("utf-8", "replace")))
+                            % (status, self.key, header_text(body[:80])))
         try:
             text = body.decode("utf-8")
         except UnicodeError:
@@ -88,7 +88,9 @@ class LongPoll:
         if self.fmt == "json":
             try:
                 value = json.loads(text)
-            except ValueError:
+            except (ValueError, RuntimeError):
+                # RuntimeError: CPython's RecursionError on absurdly deep
+                # nesting (MicroPython says ValueError or MemoryError).
                 raise WireError("bad-response", "value is not JSON")
         else:
             value = text

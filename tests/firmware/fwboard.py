@@ -62,8 +62,8 @@ class Board:
         with open(os.path.join(self.dir, "config.json")) as f:
             return json.load(f)
 
-    def start(self, script=None, code=None, inputs="", args=(), binary=None):
-        env = dict(os.environ)
+    def start(self, script=None, code=None, inputs="", args=(), binary=None, env=None):
+        env = dict(os.environ, **(env or {}))
         env["MICROPYPATH"] = ":".join(self.micropypath + [".frozen"])
         env["ARTCAST_RECORD"] = self.record_path
         env["STUB_WIFI_DOWN"] = self.wifi_down_path

@@ -30,6 +30,12 @@ from artcast_fw.poller import Poller, Resolver
 # The loop wakes at least this often even when nothing happens, to feed
 # the watchdog and notice Wi-Fi loss.
 IDLE_WAIT_MS = 250
+# After a MemoryError in the loop: no animation frames for this long (the
+# outputs hold their last state) so the heap can recover.
+MEMORY_PAUSE_MS = 1000
+# After any other error in the loop: pause this long before the next turn,
+# so a persistent fault logs a line a second instead of flooding the console.
+ERROR_PAUSE_MS = 1000
 # A file of this name on the board stops main.py before the watchdog
 # starts, so deploy.py can copy new firmware without racing a reset.
 MAINTENANCE_FLAG = "maintenance"
@@ -43,8 +49,10 @@ class App:
         host, port, prefix = parse_url(piece["server"])
         if hold is None:
             hold = piece["hold"] or DEFAULT_HOLD
-        self.wdt = machine.WDT(timeout=int(cfg["watchdog_s"] * 1000))
         self.outputs = Outputs(piece)
+        # Started after the outputs are built: when they do not fit the
+        # heap, no watchdog is left running to reset the board in a loop.
+        self.wdt = machine.WDT(timeout=int(cfg["watchdog_s"] * 1000))
         hostname = cfg.get("hostname") or ("artcast-" + wifi.board_id())
         self.station = wifi.Station(cfg["wifi"]["ssid"], cfg["wifi"].get("password", ""),
                                     hostname=hostname)
@@ -56,6 +64,9 @@ class App:
                                        self.outputs.on_value, self.outputs.on_online,
                                        hold=hold))
         self.loops = 0
+        self.frames_off_until = None   # set after a MemoryError
+        self.memory_errors = 0
+        self.errors = 0
 
     def step(self, max_wait_ms=IDLE_WAIT_MS):
         """One turn of the loop; returns after at most ~max_wait_ms."""
@@ -69,7 +80,10 @@ class App:
             for p in self.pollers:
                 p.pause(now)
         wait = max_wait_ms
-        frame = self.outputs.tick(now)
+        frame = None
+        if self.frames_off_until is None or time.ticks_diff(now, self.frames_off_until) >= 0:
+            self.frames_off_until = None
+            frame = self.outputs.tick(now)
         if frame is not None and frame < wait:
             wait = frame
         for p in self.pollers:
@@ -86,8 +100,28 @@ class App:
         return sum(p.responses for p in self.pollers)
 
     def run(self):
+        """The loop, forever. No error a retry could clear resets the board:
+        a reset would only fetch the same answer and fail the same way (a
+        reboot loop), so errors are logged, counted and survived."""
         while True:
-            self.step()
+            try:
+                self.step()
+            except MemoryError:
+                self.out_of_memory()
+            except Exception as e:
+                self.errors += 1
+                print("artcast: error in the loop (%d so far):" % self.errors)
+                sys.print_exception(e)
+                time.sleep_ms(ERROR_PAUSE_MS)
+
+    def out_of_memory(self):
+        """Degrade instead of rebooting: free what can be freed and skip
+        animation frames for a while (outputs hold their last state)."""
+        self.memory_errors += 1
+        gc.collect()
+        self.frames_off_until = time.ticks_add(time.ticks_ms(), MEMORY_PAUSE_MS)
+        print("artcast: out of memory (%d so far, %d bytes free after collect); "
+              "frames paused %d ms" % (self.memory_errors, gc.mem_free(), MEMORY_PAUSE_MS))
 
     def close(self):
         """Drop the connections and park every output."""
@@ -167,15 +201,22 @@ def main(path=config.CONFIG_PATH, setup_host="0.0.0.0", setup_port=80):
         setup_page.serve(raw, problem, path=path, host=setup_host, port=setup_port)
         return
     gc.collect()
-    app = App(cfg)
+    try:
+        app = App(cfg)
+    except MemoryError:
+        # The outputs do not fit this board's heap: resetting would fail
+        # the same way, so say so on the setup page instead.
+        app = None
+        gc.collect()
+        problem = "outputs: not enough memory on this board (fewer pixels?)"
+        print("artcast: setup mode:", problem)
+    if app is None:
+        from artcast_fw import setup_page
+        setup_page.serve(raw, problem, path=path, host=setup_host, port=setup_port)
+        return
     try:
         app.run()
     except KeyboardInterrupt:
         # Ctrl-C from a USB console: park outputs, back to the REPL.
         app.close()
         raise
-    except Exception as e:  # anything unexpected: park, log, restart clean
-        sys.print_exception(e)
-        app.close()
-        time.sleep(2)
-        machine.reset()

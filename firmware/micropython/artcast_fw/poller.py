@@ -48,20 +48,40 @@ _IN_PROGRESS = (errno.EINPROGRESS, getattr(errno, "EALREADY", -1), errno.EAGAIN)
 
 class Resolver:
     """getaddrinfo with a cache: a name (e.g. artcast.local via mDNS) is
-    looked up once, and again only after connections start failing."""
+    looked up once, and again only after connections start failing.
+
+    lookup() gives every address of the name as (family, sockaddr), IPv4
+    first: a Debian host's /etc/hosts says "::1 localhost" before
+    127.0.0.1, and a board's network may have no IPv6 at all. The poller
+    makes the socket for each address's family and falls through the list
+    when one does not connect."""
 
     def __init__(self):
         self._cache = {}
 
     def lookup(self, host, port):
-        addr = self._cache.get((host, port))
-        if addr is None:
-            addr = socket.getaddrinfo(host, port)[0][-1]
-            self._cache[(host, port)] = addr
-        return addr
+        addrs = self._cache.get((host, port))
+        if addrs is None:
+            addrs = addresses(socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM))
+            if not addrs:
+                raise OSError("no address for %s" % host)
+            self._cache[(host, port)] = addrs
+        return addrs
 
     def forget(self, host, port):
         self._cache.pop((host, port), None)
+
+
+def addresses(infos):
+    """getaddrinfo() rows -> [(family, sockaddr)], IPv4 first, each once."""
+    v4 = []
+    other = []
+    for info in infos:
+        entry = (info[0], info[-1])
+        into = v4 if info[0] == socket.AF_INET else other
+        if entry not in v4 and entry not in other:
+            into.append(entry)
+    return v4 + other
 
 
 class Poller:
@@ -82,6 +102,7 @@ class Poller:
         self.backoff = backoff or Backoff(base=0.5, cap=30.0)
         self.state = IDLE
         self.sock = None
+        self.addr_index = 0  # which of the host's addresses to connect to
         self.next_at = time.ticks_ms()
         self.deadline = 0
         self.chunks = []
@@ -90,6 +111,7 @@ class Poller:
         # Counters for tests and the serial log.
         self.responses = 0
         self.failures = 0
+        self.memory_errors = 0
         self.last_error = None
 
     # --- driving ---------------------------------------------------------
@@ -100,6 +122,8 @@ class Poller:
             if time.ticks_diff(now, self.next_at) >= 0:
                 self._start(now)
         elif time.ticks_diff(now, self.deadline) >= 0:
+            if self.state == CONNECTING:
+                self._next_address()
             self._fail("timeout" if self.state == READING else "connect-timeout", now)
 
     def wake_in(self, now):
@@ -120,9 +144,22 @@ class Poller:
             elif self.state == READING:
                 self._read(now)
         except OSError as e:
+            if self.state == CONNECTING:
+                self._next_address()   # refused: try the name's next address
             self._fail("socket error %s" % (e.args[0] if e.args else e), now)
         except WireError as e:
             self._fail(e.reason, now)
+        except MemoryError:
+            # A big answer on a nearly full heap: drop it, free what we can
+            # and ask again after the backoff (never a reboot).
+            self._close()
+            gc.collect()
+            self.memory_errors += 1
+            self._fail("out of memory", now)
+        except Exception as e:
+            # Anything else one response can cause (a bug in a value's
+            # mapping, a decode error): count it, back off, keep following.
+            self._fail("error %s" % type(e).__name__, now)
         return True
 
     def pause(self, now):
@@ -143,22 +180,34 @@ class Poller:
 
     def _start(self, now):
         try:
-            addr = self.resolver.lookup(self.host, self.port)
+            addrs = self.resolver.lookup(self.host, self.port)
         except OSError as e:
             self._fail("name lookup failed for %s (%s)" % (self.host, e), now)
             return
-        s = socket.socket()
+        family, addr = addrs[self.addr_index % len(addrs)]
+        try:
+            s = socket.socket(family, socket.SOCK_STREAM)
+        except OSError as e:
+            self._next_address()
+            self._fail("socket failed %s" % (e.args[0] if e.args else e), now)
+            return
         self.sock = s
         s.setblocking(False)
         try:
             s.connect(addr)
         except OSError as e:
             if e.args[0] not in _IN_PROGRESS:
+                self._next_address()
                 self._fail("connect failed %s" % e.args[0], now)
                 return
         self.state = CONNECTING
         self.deadline = time.ticks_add(now, CONNECT_TIMEOUT_MS)
         self.poll.register(s, select.POLLOUT)
+
+    def _next_address(self):
+        # This address did not connect: the next attempt tries the next one
+        # of the name's addresses (and wraps round).
+        self.addr_index += 1
 
     def _send(self, now):
         request = self.lp.request(self.host, self.port)

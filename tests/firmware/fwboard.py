@@ -42,6 +42,19 @@ def wifi_config(server_url, outputs, **extra):
     return cfg
 
 
+def parse_records(text, kind=None):
+    """Records from the text of a growing record file. Read in one go and
+    only up to the last newline: a record still being written (no newline
+    yet) is left for the next read, never parsed in two pieces."""
+    out = []
+    for line in text[:text.rfind("\n") + 1].splitlines():
+        if line:
+            rec = json.loads(line)
+            if kind is None or rec[1] == kind:
+                out.append(rec)
+    return out
+
+
 class Board:
     """One firmware process and its flash folder."""
 
@@ -94,14 +107,9 @@ class Board:
     def records(self, kind=None):
         if not os.path.exists(self.record_path):
             return []
-        out = []
         with open(self.record_path) as f:
-            for line in f:
-                if line.endswith("\n"):
-                    rec = json.loads(line)
-                    if kind is None or rec[1] == kind:
-                        out.append(rec)
-        return out
+            text = f.read()
+        return parse_records(text, kind)
 
     def mark(self):
         """A point in the history: pass as wait_for(since=...) to only see

@@ -17,8 +17,10 @@ _file = open(_path, "a") if _path else None
 def record(kind, *args):
     if _file is None:
         return
-    _file.write(json.dumps([time.ticks_ms(), kind] + list(args)))
-    _file.write("\n")
+    # One write per record, newline included: the test reads the file while
+    # it grows, and must never see a record without its newline followed
+    # by a bare "\n" (fwboard.Board.records).
+    _file.write(json.dumps([time.ticks_ms(), kind] + list(args)) + "\n")
     _file.flush()
 
 

@@ -15,6 +15,9 @@ and microdot (for the setup page; copied from the installed package).
   # a class set: flash board after board on the same port, Enter between
   python3 firmware/micropython/deploy.py install --port /dev/ttyUSB0 --config class.json --repeat
 
+  # check a config.json without a board (install checks it too)
+  python3 firmware/micropython/deploy.py check my-config.json
+
   # only compile into a folder (what CI tests)
   python3 firmware/micropython/deploy.py build --out /tmp/artcast-build
 
@@ -186,8 +189,26 @@ def flash_micropython(image, port, chip):
             raise SystemExit("esptool failed: hold the BOOT button while it connects, then retry")
 
 
+EXAMPLE_CONFIG = os.path.join(HERE, "config.example.json")
+
+
+def placeholder_problem(cfg):
+    """A message when config.json still has the example's Wi-Fi values."""
+    import json
+    with open(EXAMPLE_CONFIG) as f:
+        example = json.load(f)["wifi"]
+    wifi = cfg.get("wifi") if isinstance(cfg, dict) else None
+    if not isinstance(wifi, dict):
+        return None
+    if wifi.get("password") == example["password"]:
+        return ("wifi.password is still the example's placeholder %r: put in your "
+                "Wi-Fi network's password (and its name in wifi.ssid)" % example["password"])
+    return None
+
+
 def check_config(path):
-    """Refuse a config that the board would refuse, before copying it."""
+    """Refuse a config that the board would refuse, or that still has the
+    example's placeholder Wi-Fi values, before copying it."""
     import json
     installed_dir("artcast_fw")
     try:
@@ -196,9 +217,15 @@ def check_config(path):
         return  # machine-only imports missing on the host: the board checks
     try:
         with open(path) as f:
-            check(json.load(f))
+            cfg = json.load(f)
+        check(cfg)
+    except OSError as e:
+        raise SystemExit("%s: cannot read it (%s)" % (path, e.strerror))
     except (ValueError, ConfigError) as e:
         raise SystemExit("%s: %s" % (path, e))
+    problem = placeholder_problem(cfg)
+    if problem:
+        raise SystemExit("%s: %s" % (path, problem))
 
 
 def main(argv=None):
@@ -214,6 +241,8 @@ def main(argv=None):
     i.add_argument("--repeat", action="store_true",
                    help="after each board, wait for Enter and do the next (class sets)")
     i.add_argument("--out", default=os.path.join(HERE, "build"))
+    c = sub.add_parser("check", help="check a config.json as the board and install would")
+    c.add_argument("config")
     m = sub.add_parser("micropython", help="erase a board and flash a MicroPython image (esptool)")
     m.add_argument("image")
     m.add_argument("--port", required=True)
@@ -222,6 +251,10 @@ def main(argv=None):
 
     if args.command == "micropython":
         flash_micropython(args.image, args.port, args.chip)
+        return
+    if args.command == "check":
+        check_config(args.config)
+        print("%s: ok" % args.config)
         return
     if args.command == "build":
         for path in build(args.out, compile_mpy=not args.source):

@@ -319,6 +319,9 @@ void setup() {
   WiFi.mode(WIFI_STA);
   WiFi.setHostname(ARTCAST_HOSTNAME);
   WiFi.begin(ARTCAST_WIFI_SSID, ARTCAST_WIFI_PASSWORD);
+  // Modem sleep (the ESP32's default) adds tens to hundreds of ms to every
+  // value; mains-powered kits turn it off (ARTCAST_WIFI_SLEEP, config tab).
+  WiFi.setSleep(ARTCAST_WIFI_SLEEP ? true : false);
 }
 
 void loop() {

@@ -18,6 +18,12 @@
 #ifndef ARTCAST_WIFI_PASSWORD
 #define ARTCAST_WIFI_PASSWORD "change-me"
 #endif
+// Wi-Fi power saving (modem sleep). 0 (default, mains-powered kits): off,
+// every value arrives in milliseconds. 1 (battery kits): the radio sleeps
+// between beacons, saving power but adding tens to hundreds of ms per value.
+#ifndef ARTCAST_WIFI_SLEEP
+#define ARTCAST_WIFI_SLEEP 0
+#endif
 // The board's name on the network (shows in the router's client list).
 #ifndef ARTCAST_HOSTNAME
 #define ARTCAST_HOSTNAME "artcast-arduino"

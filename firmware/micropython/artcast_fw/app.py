@@ -55,7 +55,8 @@ class App:
         self.wdt = machine.WDT(timeout=int(cfg["watchdog_s"] * 1000))
         hostname = cfg.get("hostname") or ("artcast-" + wifi.board_id())
         self.station = wifi.Station(cfg["wifi"]["ssid"], cfg["wifi"].get("password", ""),
-                                    hostname=hostname)
+                                    hostname=hostname,
+                                    power_save=cfg["wifi"].get("power_save", False))
         self.poll = select.poll()
         self.resolver = Resolver()
         self.pollers = []

@@ -2,6 +2,8 @@
 #
 # {
 #   "wifi": {"ssid": "gallery", "password": "secret"},
+#                                     + "power_save": true for battery kits
+#                                     (default false: Wi-Fi modem sleep off)
 #   "server": "http://artcast.local:8888",
 #   "outputs": [ ... exactly the "outputs" block of a Pi piece file ... ],
 #   "hostname": "artcast-hall",       optional, default artcast-<mac>
@@ -44,9 +46,21 @@ def _need(cond, field, what):
         raise ConfigError("%s: %s" % (field, what))
 
 
+def _only_fields(obj, path, allowed):
+    # The piece checker's rule, so config.json and piece files refuse typos
+    # alike: a misspelt "pasword" is an error naming it, never an open
+    # network. Names starting with "_" are comments.
+    from artcast_core.piece_fields import PieceError, only_fields
+    try:
+        only_fields(obj, path, allowed)
+    except PieceError as e:
+        raise ConfigError(str(e))
+
+
 def check(cfg):
     """Check a config dict and return it with defaults filled in."""
     _need(isinstance(cfg, dict), "config", "must be a JSON object")
+    _only_fields(cfg, "", CONFIG_FIELDS)
     out = {}
     for name in DEFAULTS:
         out[name] = cfg.get(name, DEFAULTS[name])
@@ -55,12 +69,16 @@ def check(cfg):
 
     wifi = cfg.get("wifi")
     _need(isinstance(wifi, dict), "wifi", 'must be {"ssid": ..., "password": ...}')
+    _only_fields(wifi, "wifi", WIFI_FIELDS)
     ssid = wifi.get("ssid")
     _need(isinstance(ssid, str) and 0 < len(ssid) <= 32, "wifi.ssid",
           "must be the network name (1-32 characters)")
     password = wifi.get("password", "")
     _need(isinstance(password, str) and (password == "" or 8 <= len(password) <= 64),
           "wifi.password", "must be empty (open network) or 8-64 characters")
+    _need(isinstance(wifi.get("power_save", False), bool), "wifi.power_save",
+          "must be false (default: radio always on, values arrive at once) or true "
+          "(battery kits: saves power, each value up to a few hundred ms later)")
 
     _need(isinstance(out["setup"], bool), "setup", "must be true or false")
     button = out["setup_button"]
@@ -85,6 +103,9 @@ def check(cfg):
 # Fields of config.json that are the Pi piece file's fields, checked by the
 # same shared checker (artcast_core.piece.check_piece).
 PIECE_FIELDS = ("name", "server", "hold", "power", "outputs")
+# Every field config.json may have (anything else is refused by name).
+CONFIG_FIELDS = ("wifi",) + tuple(sorted(DEFAULTS)) + PIECE_FIELDS
+WIFI_FIELDS = ("ssid", "password", "power_save")
 
 
 def check_piece(cfg):

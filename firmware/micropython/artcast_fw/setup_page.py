@@ -81,13 +81,23 @@ def page(cfg, message=None, saved=False):
 
 def merge(raw, form):
     """Old config + submitted form -> new config dict (not yet checked)."""
-    new = dict(raw) if isinstance(raw, dict) else {}
+    # Only fields config.check knows: a typo the check refused ("pasword")
+    # would otherwise come back with every save, and the page could never
+    # fix it (the form asks for the password again).
+    new = {}
+    if isinstance(raw, dict):
+        for name in raw:
+            if name in config.CONFIG_FIELDS or name.startswith("_"):
+                new[name] = raw[name]
     old_wifi = new.get("wifi") if isinstance(new.get("wifi"), dict) else {}
     ssid = (form.get("ssid") or "").strip()
     password = form.get("password") or ""
     if not password and ssid == old_wifi.get("ssid"):
         password = old_wifi.get("password", "")
-    new["wifi"] = {"ssid": ssid, "password": password}
+    new_wifi = {"ssid": ssid, "password": password}
+    if "power_save" in old_wifi:
+        new_wifi["power_save"] = old_wifi["power_save"]
+    new["wifi"] = new_wifi
     new["server"] = (form.get("server") or "").strip()
     text = form.get("outputs")
     if text:

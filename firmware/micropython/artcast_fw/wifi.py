@@ -30,7 +30,7 @@ JOIN_TIMEOUT_MS = 15000
 class Station:
     """The board as a Wi-Fi client of the gallery network."""
 
-    def __init__(self, ssid, password, hostname=None, backoff=None):
+    def __init__(self, ssid, password, hostname=None, backoff=None, power_save=False):
         self.ssid = ssid
         self.password = password
         self.backoff = backoff or Backoff(base=1.0, cap=60.0)
@@ -41,6 +41,7 @@ class Station:
                 pass  # older firmware: keep the default name
         self.wlan = network.WLAN(network.STA_IF)
         self.wlan.active(True)
+        set_power_save(self.wlan, power_save)
         self.joining = False
         self.next_at = time.ticks_ms()
         self.join_deadline = 0
@@ -92,6 +93,20 @@ class Station:
             return self.wlan.ifconfig()[0]
         except OSError:
             return "?"
+
+
+def set_power_save(wlan, on):
+    """Modem sleep off (PM_NONE) for mains-powered kits: with it on, the
+    ESP32's default, every value arrives tens to hundreds of ms late.
+    on=True (config "wifi": {"power_save": true}, battery kits) picks
+    PM_PERFORMANCE, the ESP32's own default light modem sleep."""
+    pm = getattr(network.WLAN, "PM_PERFORMANCE" if on else "PM_NONE", None)
+    if pm is None:
+        return  # firmware before 1.20 has no pm setting: keep its default
+    try:
+        wlan.config(pm=pm)
+    except (ValueError, OSError) as e:
+        print("artcast: wifi power save:", e)
 
 
 def start_access_point(essid, password):

@@ -22,6 +22,7 @@ class WiFiClass {
   IPAddress localIP() { return IPAddress(127, 0, 0, 1); }
   int hostByName(const char* host, IPAddress& out);
   void setAutoReconnect(bool) {}
+  bool setSleep(bool enabled);   // recorded: ["wifi_sleep", 0|1]
 
  private:
   bool begun_ = false;

@@ -122,6 +122,11 @@ wl_status_t WiFiClass::begin(const char* ssid, const char*) {
   return status();
 }
 
+bool WiFiClass::setSleep(bool enabled) {
+  shim_record("wifi_sleep", "%d", enabled ? 1 : 0);
+  return true;
+}
+
 bool WiFiClass::reconnect() {
   shim_record("wifi_reconnect", "");
   begun_ = true;

@@ -3,7 +3,8 @@
 # The station "joins" when connect() is called, unless the file named by
 # $STUB_WIFI_DOWN exists (a test creates it to drop Wi-Fi and deletes it to
 # bring the network back). Records ["wifi_connect", ssid],
-# ["wifi_disconnect"], ["hostname", name], ["ap", {config}].
+# ["wifi_disconnect"], ["hostname", name], ["ap", {config}],
+# ["wifi_pm", mode] (station config(pm=...): WLAN.PM_NONE 0, PM_PERFORMANCE 1).
 
 from _record import env_flag_file, record
 
@@ -27,6 +28,10 @@ def hostname(name=None):
 
 
 class WLAN:
+    PM_NONE = 0
+    PM_PERFORMANCE = 1
+    PM_POWERSAVE = 2
+
     def __init__(self, iface=STA_IF):
         self.iface = iface
         self._active = False
@@ -70,3 +75,7 @@ class WLAN:
         self._config.update(kw)
         if self.iface == AP_IF:
             record("ap", kw)
+        elif "pm" in kw:
+            if not self._active:
+                raise OSError("Wifi Not Started")   # as on the ESP32
+            record("wifi_pm", kw["pm"])

@@ -1,0 +1,140 @@
+"""config.json mistakes a person makes (issue 11.7) and the Wi-Fi power-save
+setting (issue 11.8), on the board (MicroPython port + stand-ins), in
+deploy.py, and in the Arduino sketch's host build."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from arduino_build import build_sketch
+from fwboard import FIRMWARE, STUBS, deploy, wifi_config
+from support.micropython import run_micropython
+from test_fw_setup import post, start_setup
+
+STRIP = {"key": "test/tick", "device": {"type": "neopixel", "pin": 16, "count": 4},
+         "mapping": {"type": "bar", "from": [0, 4], "colour": "#00ff00"}}
+SETUP = "from artcast_fw import app\napp.main(setup_host='127.0.0.1', setup_port=0)\n"
+DEPLOY = os.path.join(FIRMWARE, "deploy.py")
+
+
+def example():
+    with open(os.path.join(FIRMWARE, "config.example.json")) as f:
+        return json.load(f)
+
+
+CHECK = """
+import json
+from artcast_fw import config
+try:
+    config.check(json.loads(%r))
+    print("ok")
+except config.ConfigError as e:
+    print("refused", e)
+"""
+
+
+def board_check(cfg):
+    """config.check under MicroPython, as the board runs it."""
+    # (In the code, not argv: the unix port dies on a long multi-line argument.)
+    proc = run_micropython(code=CHECK % json.dumps(cfg), micropypath=[STUBS, FIRMWARE])
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
+
+
+@pytest.mark.parametrize("where,field", [("wifi", "pasword"), ("", "sever"), ("", "outputz")])
+def test_unknown_fields_are_refused_by_name(where, field):
+    cfg = example()
+    (cfg[where] if where else cfg)[field] = "x"
+    said = board_check(cfg)
+    name = "%s.%s" % (where, field) if where else field
+    assert said.startswith("refused %s: unknown field (allowed here: " % name), said
+
+
+def test_comments_and_known_fields_pass():
+    cfg = example()
+    cfg["_note"] = "fields starting with _ are comments"
+    cfg["wifi"]["power_save"] = True
+    assert board_check(cfg) == "ok"
+    cfg["wifi"]["power_save"] = "yes"
+    assert board_check(cfg).startswith("refused wifi.power_save: must be false")
+
+
+def test_board_with_a_misspelt_password_opens_setup_naming_it(server, board):
+    cfg = wifi_config(server.url, [STRIP])
+    cfg["wifi"] = {"ssid": "gallery", "pasword": "sculpture"}
+    b = board(cfg, start=False)
+    b.start(code=SETUP)
+    b.wait_console("setup mode: wifi.pasword: unknown field")
+    assert not b.records("wifi_connect")   # never joined as an open network
+
+
+def test_setup_page_save_drops_the_typo_and_keeps_power_save(server, board):
+    cfg = wifi_config(server.url, [STRIP])
+    cfg["wifi"] = {"ssid": "gallery", "pasword": "sculpture", "power_save": True}
+    cfg["colour"] = "red"
+    b, url, html = start_setup(board, cfg)
+    assert "colour: unknown field" in html
+    status, page = post(url, {"ssid": "gallery", "password": "sculpture",
+                              "server": server.url, "key0": "test/tick"})
+    assert status == 200 and "Saved" in page, page
+    assert b.wait_exit() == 77
+    saved = b.read_config()
+    assert saved["wifi"] == {"ssid": "gallery", "password": "sculpture", "power_save": True}
+    assert "colour" not in saved
+
+
+def test_deploy_refuses_the_unedited_example(tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(example()))
+    proc = subprocess.run([sys.executable, DEPLOY, "check", str(path)], capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "wifi.password is still the example's placeholder 'change-me-please'" in proc.stderr
+    # install checks before it builds or touches a port.
+    proc = subprocess.run([sys.executable, DEPLOY, "install", "--port", "/dev/null-no-board",
+                           "--config", str(path), "--out", str(tmp_path / "build")],
+                          capture_output=True, text=True)
+    assert proc.returncode != 0 and "placeholder" in proc.stderr
+    assert not (tmp_path / "build").exists()
+    edited = example()
+    edited["wifi"] = {"ssid": "studio", "password": "a real secret"}
+    path.write_text(json.dumps(edited))
+    proc = subprocess.run([sys.executable, DEPLOY, "check", str(path)], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.strip() == "%s: ok" % path, proc.stderr
+
+
+def test_deploy_check_names_a_typo(tmp_path):
+    cfg = example()
+    cfg["wifi"] = {"ssid": "studio", "pasword": "a real secret"}
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(cfg))
+    proc = subprocess.run([sys.executable, DEPLOY, "check", str(path)], capture_output=True, text=True)
+    assert proc.returncode != 0 and "wifi.pasword: unknown field" in proc.stderr
+    assert deploy.placeholder_problem(cfg) is None
+
+
+@pytest.mark.parametrize("power_save,pm", [(None, 0), (False, 0), (True, 1)])
+def test_power_save_reaches_the_radio(server, board, power_save, pm):
+    cfg = wifi_config(server.url, [STRIP])
+    if power_save is not None:
+        cfg["wifi"]["power_save"] = power_save
+    b = board(cfg)
+    b.wait_for(lambda r: True, kind="wifi_connect", what="normal mode")
+    # Set once, on the active station, before it joins.
+    assert [r[2] for r in b.records("wifi_pm")] == [pm]
+    kinds = [r[1] for r in b.records()]
+    assert kinds.index("wifi_pm") < kinds.index("wifi_connect")
+
+
+@pytest.mark.parametrize("sleep", [None, 1])
+def test_sketch_sets_wifi_sleep(tmp_path, board, sleep):
+    settings = {"server": "http://127.0.0.1:9"}
+    if sleep is not None:
+        settings["wifi_sleep"] = sleep
+    binary = build_sketch(tmp_path, **settings)
+    b = board(None, start=False)
+    b.start(binary=binary)
+    rec = b.wait_for(lambda r: True, kind="wifi_sleep", what="WiFi.setSleep()")
+    assert rec[2] == (1 if sleep else 0)

@@ -16,24 +16,49 @@ from artcast_core.errors import WireError
 def parse_url(url):
     """"http://host:port/prefix" -> (host, port, prefix without trailing "/").
 
+    A URL copied from the browser's address bar is taken too: a trailing
+    "/artcasts" (the list page) is dropped, so clients never ask for
+    /artcasts/artcasts/<key>. One that names a key or has a query
+    ("/artcasts/test/tick?format=text") is refused with a message saying
+    what to pass instead. The same rule is in the Arduino sketch's
+    parse_url (tests/vectors/server_urls.json checks both).
+
     >>> parse_url("http://artcast.local:8888/")
+    ('artcast.local', 8888, '')
+    >>> parse_url("http://artcast.local:8888/artcasts")
     ('artcast.local', 8888, '')
     """
     if not isinstance(url, str) or not url.startswith("http://"):
         raise ValueError("server URL must start with http:// (got %r)" % (url,))
     rest = url[7:]
+    extra = ""   # a "?query" or "#fragment": never part of a server URL
+    for mark in "?#":
+        if mark in rest:
+            rest, tail = rest.split(mark, 1)
+            extra = extra or mark
     slash = rest.find("/")
     hostport, prefix = (rest, "") if slash < 0 else (rest[:slash], rest[slash:])
+    host = hostport
     port = 80
     if ":" in hostport:
-        hostport, port_text = hostport.rsplit(":", 1)
-        try:
-            port = int(port_text)
-        except ValueError:
+        host, port_text = hostport.rsplit(":", 1)
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
             raise ValueError("server URL has a bad port: %r" % (url,))
-    if not hostport:
+        port = int(port_text)
+    if not host:
         raise ValueError("server URL has no host: %r" % (url,))
-    return hostport, port, prefix.rstrip("/")
+    prefix = prefix.rstrip("/")
+    at = (prefix + "/").find("/artcasts/")
+    if at >= 0:
+        key = prefix[at + 10:].strip("/")
+        prefix = prefix[:at]
+        if key:
+            raise ValueError("server URL %r names the key %r: give the server only, http://%s%s, "
+                             "and the key separately" % (url, key, hostport, prefix))
+    if extra:
+        raise ValueError("server URL %r has a %r part: give the server only, http://%s%s"
+                         % (url, extra, hostport, prefix))
+    return host, port, prefix
 
 
 def build_get(host, port, path, headers=None, keep_alive=False):

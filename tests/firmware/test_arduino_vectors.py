@@ -105,3 +105,24 @@ def test_sketch_refuses_bad_output_descriptions(tmp_path):
     assert len(answers) == len(bad)
     for (text, message), answer in zip(bad, answers):
         assert answer.startswith("ERROR " + message), (text, answer)
+
+
+URL_VECTORS = os.path.join(os.path.dirname(HERE), "vectors", "server_urls.json")
+
+
+def test_sketch_server_url_matches_shared_vectors(tmp_path):
+    """ARTCAST_SERVER copied from the browser: the sketch's own URL parser
+    takes and refuses exactly what the core's parse_url does."""
+    binary = build(tmp_path, "urls", [os.path.join(HERE, "arduino_host", "url_main.cpp"),
+                                      os.path.join(SKETCH, "artcast_longpoll.cpp"),
+                                      os.path.join(SKETCH, "artcast_json.cpp")])
+    with open(URL_VECTORS) as f:
+        vectors = json.load(f)
+    urls = [url for url, _ in vectors["ok"]] + [url for url, _ in vectors["refused"]]
+    proc = subprocess.run([binary], input="\n".join(urls) + "\n", capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    got = dict(zip(urls, proc.stdout.splitlines()))
+    for url, (host, port, prefix) in vectors["ok"]:
+        assert got[url] == "OK %s %d %s|" % (host, port, prefix), url
+    for url, _ in vectors["refused"]:
+        assert got[url] == "NO", url

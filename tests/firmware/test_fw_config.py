@@ -138,3 +138,17 @@ def test_sketch_sets_wifi_sleep(tmp_path, board, sleep):
     b.start(binary=binary)
     rec = b.wait_for(lambda r: True, kind="wifi_sleep", what="WiFi.setSleep()")
     assert rec[2] == (1 if sleep else 0)
+
+
+def test_server_url_copied_from_the_browser(server, board):
+    # The list page's URL is the server: the board follows the key.
+    server.send("test/tick", 2)
+    server.wait_for_datums(1)
+    b = board(wifi_config(server.url + "/artcasts/", [STRIP]))
+    b.wait_for(lambda r: r[3] == "ff0000" * 2 + "000000" * 2, kind="pixels", what="2 of 4 lit")
+    # A key's URL is refused by the board's check, saying what to pass.
+    cfg = example()
+    cfg["server"] = "http://10.0.0.5:8888/artcasts/test/tick"
+    assert board_check(cfg) == ("refused server: server URL 'http://10.0.0.5:8888/artcasts/test/tick' "
+                                "names the key 'test/tick': give the server only, "
+                                "http://10.0.0.5:8888, and the key separately")

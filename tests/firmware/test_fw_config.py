@@ -4,6 +4,7 @@ deploy.py, and in the Arduino sketch's host build."""
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -152,3 +153,70 @@ def test_server_url_copied_from_the_browser(server, board):
     assert board_check(cfg) == ("refused server: server URL 'http://10.0.0.5:8888/artcasts/test/tick' "
                                 "names the key 'test/tick': give the server only, "
                                 "http://10.0.0.5:8888, and the key separately")
+
+
+def strip_config(pixels, server_url="http://artcast.local:8888"):
+    cfg = example()
+    cfg["wifi"] = {"ssid": "studio", "password": "a real secret"}
+    cfg["server"] = server_url
+    cfg["outputs"][0]["device"]["count"] = pixels
+    return cfg
+
+
+def test_pixel_budget_follows_the_boards_heap():
+    """The board checks against its own heap: run the checker on MicroPython
+    with a 100K and a 400K heap (the budget is set from the 32-bit build's
+    figures, firmware/README.md; the 64-bit port only needs to fit the
+    checker itself here)."""
+    import subprocess
+    from support.micropython import CORE_PATH, micropython_command
+    env = dict(os.environ, MICROPYPATH=":".join([STUBS, FIRMWARE, CORE_PATH, ".frozen"]))
+
+    def check_with_heap(cfg, heap):
+        proc = subprocess.run([micropython_command(), "-X", "heapsize=%s" % heap, "-c",
+                               CHECK % json.dumps(cfg)], capture_output=True, text=True, env=env)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return proc.stdout.strip()
+    assert check_with_heap(strip_config(300), "100K") == "ok"
+    said = check_with_heap(strip_config(1000), "100K")
+    # (A 100K heap is ~98 KB to the GC: the rest holds its bitmaps.)
+    assert re.match(r"refused outputs\[0\]\.device\.count: 1000 pixels do not fit this board's "
+                    r"memory \(9\d KB heap: at most 5\d\d pixels\)", said), said
+    assert check_with_heap(strip_config(1000), "400K") == "ok"
+
+
+def test_deploy_checks_the_pixel_budget_per_chip(tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(strip_config(1000)))
+    proc = subprocess.run([sys.executable, DEPLOY, "check", str(path)], capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "1000 pixels do not fit this board's memory (100 KB heap: at most 608 pixels)" in proc.stderr
+    proc = subprocess.run([sys.executable, DEPLOY, "check", "--chip", "esp32c3", str(path)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    path.write_text(json.dumps(strip_config(608)))
+    proc = subprocess.run([sys.executable, DEPLOY, "check", str(path)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
+FORGET = """
+import gc, json, sys
+from artcast_fw import config
+cfg = config.check(json.loads(%r))
+gc.collect()
+before = gc.mem_free()
+config.forget_checker()
+gc.collect()
+print(gc.mem_free() - before, [n for n in sys.modules if n.startswith("artcast_core.piece")])
+config.check(json.loads(%r))   # still works: imported again
+print("checked again")
+"""
+
+
+def test_checker_is_unloaded_after_the_check():
+    cfg = json.dumps(example())
+    proc = run_micropython(code=FORGET % (cfg, cfg), micropypath=[STUBS, FIRMWARE])
+    assert proc.returncode == 0, proc.stderr
+    freed, left = proc.stdout.split("\n")[0].split(" ", 1)
+    assert left == "[]" and int(freed) > 8000, proc.stdout   # 64-bit port: ~2x the ESP32's
+    assert "checked again" in proc.stdout

@@ -22,10 +22,11 @@ import time
 import machine
 
 from artcast_core.http import parse_url
-from artcast_core.longpoll import DEFAULT_HOLD
 from artcast_fw import config, wifi
-from artcast_fw.outputs import Outputs
-from artcast_fw.poller import Poller, Resolver
+
+# Outputs (with the shared mapping, motion and power code) and the pollers
+# are imported by App itself: in setup mode they never load, which leaves
+# the setup page (microdot) the heap they would take.
 
 # The loop wakes at least this often even when nothing happens, to feed
 # the watchdog and notice Wi-Fi loss.
@@ -45,6 +46,9 @@ class App:
     """Normal mode for one checked config (see config.py)."""
 
     def __init__(self, cfg, hold=None):
+        from artcast_core.longpoll import DEFAULT_HOLD
+        from artcast_fw.outputs import Outputs
+        from artcast_fw.poller import Poller, Resolver
         piece = cfg["piece"]
         host, port, prefix = parse_url(piece["server"])
         if hold is None:
@@ -195,6 +199,9 @@ def main(path=config.CONFIG_PATH, setup_host="0.0.0.0", setup_port=80):
             cfg = config.check(raw)
     except config.ConfigError as e:
         problem = str(e)
+    # The piece checker (~12 KB of bytecode on an ESP32) is done with: free
+    # it before the outputs take their share of the heap.
+    config.forget_checker()
     if cfg is None or setup_requested(cfg):
         if problem:
             print("artcast: setup mode:", problem)

@@ -57,8 +57,57 @@ def _only_fields(obj, path, allowed):
         raise ConfigError(str(e))
 
 
-def check(cfg):
-    """Check a config dict and return it with defaults filled in."""
+# The heap budget, measured with tests/firmware/heap_budget.py (the .mpy
+# bundle on a 32-bit build with the ESP32's object layout, a real server
+# sending 50 datums/s, the example's gradient strip with a fade + a servo):
+# 60 px run in a 65K heap, 300 px in 80K, 600 px in 95K. The firmware
+# itself (imports, one key, a servo) takes HEAP_FIXED; each pixel up to
+# HEAP_PER_PIXEL more while a fade runs (start, current and target
+# colours). A config whose strips cannot fit is refused rather than left
+# to fail with MemoryError on the board.
+HEAP_FIXED = 62 * 1024
+HEAP_PER_PIXEL = 64
+# Python heap by chip, for deploy.py's check on a computer (the board
+# checks against its own heap): a classic ESP32-WROOM has about 100 KB
+# free after boot, an ESP32-C3 about 150 KB (firmware/README.md).
+HEAP_BY_CHIP = {"esp32": 100 * 1024, "esp32s2": 100 * 1024, "esp32c3": 150 * 1024,
+                "esp32c6": 150 * 1024, "esp32s3": 150 * 1024}
+
+
+def max_pixels(heap):
+    """How many pixels (all strips together) fit a heap of `heap` bytes."""
+    return max(0, (heap - HEAP_FIXED) // HEAP_PER_PIXEL)
+
+
+def heap_size():
+    """This board's whole Python heap in bytes; None off MicroPython."""
+    import gc
+    try:
+        return gc.mem_free() + gc.mem_alloc()
+    except AttributeError:
+        return None
+
+
+def _check_heap(piece, heap):
+    strips = [i for i in range(len(piece["outputs"]))
+              if piece["outputs"][i]["device"]["type"] == "neopixel"]
+    total = 0
+    for i in strips:
+        total += piece["outputs"][i]["device"]["count"]
+    room = max_pixels(heap)
+    if total > room:
+        field = "outputs[%d].device.count" % strips[0] if len(strips) == 1 else "outputs"
+        raise ConfigError("%s: %d pixels do not fit this board's memory (%d KB heap: at most "
+                          "%d pixels); use fewer, or a board with more memory "
+                          "(firmware/README.md, \"How many pixels\")"
+                          % (field, total, heap // 1024, room))
+
+
+def check(cfg, heap=None):
+    """Check a config dict and return it with defaults filled in.
+
+    `heap`: the Python heap in bytes the outputs must fit (default: this
+    board's own; off MicroPython, no pixel limit unless given)."""
     _need(isinstance(cfg, dict), "config", "must be a JSON object")
     _only_fields(cfg, "", CONFIG_FIELDS)
     out = {}
@@ -97,6 +146,10 @@ def check(cfg):
           "hostname", "must be a short name or null")
 
     out["piece"] = check_piece(cfg)
+    if heap is None:
+        heap = heap_size()
+    if heap is not None:
+        _check_heap(out["piece"], heap)
     return out
 
 
@@ -129,6 +182,25 @@ def check_piece(cfg):
             raise ConfigError("outputs[%d].device.type: DMX and WLED outputs are driven by the Pi "
                               "client (artcast-kinetic), not the ESP32 firmware" % i)
     return piece
+
+
+# The shared checker's modules: needed once at start, never while running.
+CHECKER_MODULES = ("piece", "piece_fields", "piece_mapping")
+
+
+def forget_checker():
+    """Unload the piece checker's modules so the GC can take their bytecode
+    back (config.check imports them again if it is called later)."""
+    import sys
+    import artcast_core
+    for name in CHECKER_MODULES:
+        sys.modules.pop("artcast_core." + name, None)
+        try:
+            delattr(artcast_core, name)
+        except (AttributeError, KeyError):   # MicroPython says KeyError
+            pass
+    import gc
+    gc.collect()
 
 
 def read(path=CONFIG_PATH):

@@ -29,7 +29,9 @@ if mode == "follow":
     from artcast_fw import app, config
     gc.collect()
     result["imports_free"] = gc.mem_free()
-    cfg = config.load()
+    # Checked without the pixel budget: this measures what the budget is
+    # set from (config.HEAP_FIXED, HEAP_PER_PIXEL).
+    cfg = config.check(config.read(), heap=1 << 30)
     getattr(config, "forget_checker", lambda: None)()   # as main() does
     try:
         a = app.App(cfg)

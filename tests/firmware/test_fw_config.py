@@ -190,11 +190,11 @@ def test_deploy_checks_the_pixel_budget_per_chip(tmp_path):
     path.write_text(json.dumps(strip_config(1000)))
     proc = subprocess.run([sys.executable, DEPLOY, "check", str(path)], capture_output=True, text=True)
     assert proc.returncode != 0
-    assert "1000 pixels do not fit this board's memory (100 KB heap: at most 608 pixels)" in proc.stderr
+    assert "1000 pixels do not fit this board's memory (100 KB heap: at most 544 pixels)" in proc.stderr
     proc = subprocess.run([sys.executable, DEPLOY, "check", "--chip", "esp32c3", str(path)],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
-    path.write_text(json.dumps(strip_config(608)))
+    path.write_text(json.dumps(strip_config(544)))
     proc = subprocess.run([sys.executable, DEPLOY, "check", str(path)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
 

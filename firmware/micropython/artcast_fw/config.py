@@ -185,7 +185,7 @@ def check_piece(cfg):
 
 
 # The shared checker's modules: needed once at start, never while running.
-CHECKER_MODULES = ("piece", "piece_fields", "piece_mapping")
+CHECKER_MODULES = ("piece", "piece_fields", "piece_mapping", "piece_net")
 
 
 def forget_checker():

@@ -50,9 +50,6 @@ def test_example_config_passes_the_boards_checker():
     # The board's own checker accepts the example; deploy.py runs it before
     # copying a config (and also refuses the example's placeholder Wi-Fi
     # values, test_fw_config.py).
-    import sys
-    sys.path.insert(0, deploy.CORE_ROOT)
-    sys.path.insert(0, deploy.HERE)
     from artcast_fw.config import check
     with open(os.path.join(deploy.HERE, "config.example.json")) as f:
         check(json.load(f))

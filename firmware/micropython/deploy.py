@@ -225,7 +225,8 @@ def check_config(path, chip="esp32"):
     import json
     installed_dir("artcast_fw")
     try:
-        from artcast_fw.config import HEAP_BY_CHIP, ConfigError, check
+        from artcast_fw.config import ConfigError, check
+        from artcast_fw.config_check import HEAP_BY_CHIP
     except ImportError:
         return  # machine-only imports missing on the host: the board checks
     try:

@@ -176,7 +176,10 @@ class Bench:
         poker = None
         stats = {"pages": 0, "errors": 0}
         if poke is not None:
-            poker = threading.Thread(target=poke, args=(port, stop, stats))
+            # Requests stop a second before the page shuts down, so none is
+            # cut off by the end of the run.
+            until = time.monotonic() + self.seconds - 1.0
+            poker = threading.Thread(target=poke, args=(port, stop, stats, until))
             poker.start()
         try:
             out, _ = proc.communicate(timeout=self.seconds + 60)
@@ -205,14 +208,14 @@ def ok(result):
     return result.get("responses", 0) > 0
 
 
-def poke_setup(port, stop, stats):
+def poke_setup(port, stop, stats, until):
     """A phone on the setup page: load it, submit a wrong form, load again.
     Counts answers, and errors (a 500, a dropped connection)."""
     url = "http://127.0.0.1:%d/" % port
     form = urllib.parse.urlencode({"ssid": "gallery", "password": "sculpture",
                                    "server": "artcast.local", "key0": "test/tick"}).encode()
     time.sleep(0.5)   # the page starts listening
-    while not stop.is_set():
+    while not stop.is_set() and time.monotonic() < until:
         for data, want in ((None, 200), (form, 400)):
             try:
                 with urllib.request.urlopen(url, data=data, timeout=5) as r:
@@ -228,6 +231,7 @@ def poke_setup(port, stop, stats):
             stats["pages"] += 1
             if status != want:
                 stats["errors"] += 1
+                stats.setdefault("failed", []).append("%s %s" % ("POST" if data else "GET", status))
             if stop.wait(0.2):
                 return
 
@@ -276,7 +280,10 @@ def main():
             if "responses" in r:
                 notes.append("%d answers" % r["responses"])
             if "pages" in r:
-                notes.append("%d page requests, %d failed" % (r["pages"], r["errors"]))
+                notes.append("%d page requests, %d failed %s" % (r["pages"], r["errors"],
+                                                                 " ".join(r.get("failed", []))))
+            if r.get("errors") or "error" in r:
+                print("\n".join("    " + line for line in r["log"].strip().splitlines()[-8:]))
             print("%-16s %12s %12s %12s %12s  %s" % (
                 name, kb(r.get("imports_free")), kb(r.get("built_free")), kb(r.get("lowest_free")),
                 kb(r.get("end_free")), ", ".join(notes)))

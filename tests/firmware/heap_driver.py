@@ -30,7 +30,7 @@ if mode == "follow":
     gc.collect()
     result["imports_free"] = gc.mem_free()
     # Checked without the pixel budget: this measures what the budget is
-    # set from (config.HEAP_FIXED, HEAP_PER_PIXEL).
+    # set from (config_check.HEAP_FIXED, HEAP_PER_PIXEL).
     cfg = config.check(config.read(), heap=1 << 30)
     getattr(config, "forget_checker", lambda: None)()   # as main() does
     try:

@@ -209,7 +209,8 @@ config.forget_checker()
 gc.collect()
 # Every checker module the check loaded is unloaded (a new one belongs in
 # config.CHECKER_MODULES).
-print(gc.mem_free() - before, [n for n in sys.modules if n.startswith("artcast_core.piece")])
+print(gc.mem_free() - before, [n for n in sys.modules if n.startswith("artcast_core.piece")
+                               or n == "artcast_fw.config_check"])
 config.check(json.loads(%r))   # still works: imported again
 print("checked again")
 """

@@ -25,178 +25,43 @@
 import json
 
 CONFIG_PATH = "config.json"
-DEFAULTS = {
-    "setup": False,
-    "setup_button": 0,
-    "setup_password": "artcast-setup",
-    "watchdog_s": 30,
-    "hostname": None,
-}
-# Limits that keep a typo from bricking a board: a watchdog shorter than
-# a DNS lookup would reset forever; longer than 2 minutes is not recovering.
-WATCHDOG_RANGE = (10, 120)
 
 
 class ConfigError(ValueError):
     """A config problem; the message starts with the field's name."""
 
 
-def _need(cond, field, what):
-    if not cond:
-        raise ConfigError("%s: %s" % (field, what))
-
-
-def _only_fields(obj, path, allowed):
-    # The piece checker's rule, so config.json and piece files refuse typos
-    # alike: a misspelt "pasword" is an error naming it, never an open
-    # network. Names starting with "_" are comments.
-    from artcast_core.piece_fields import PieceError, only_fields
-    try:
-        only_fields(obj, path, allowed)
-    except PieceError as e:
-        raise ConfigError(str(e))
-
-
-# The heap budget, measured with tests/firmware/heap_budget.py (the .mpy
-# bundle on a 32-bit build with the ESP32's object layout, a real server
-# sending 50 datums/s, the example's gradient strip with a fade + a servo):
-# 60 px run in a 75K heap, 300 px in 87K. The firmware
-# itself (imports, one key, a servo) takes HEAP_FIXED; each pixel up to
-# HEAP_PER_PIXEL more while a fade runs (start, current and target
-# colours). A config whose strips cannot fit is refused rather than left
-# to fail with MemoryError on the board.
-HEAP_FIXED = 72 * 1024
-HEAP_PER_PIXEL = 64
-# Python heap by chip, for deploy.py's check on a computer (the board
-# checks against its own heap): a classic ESP32-WROOM has about 100 KB
-# free after boot, an ESP32-C3 about 150 KB (firmware/README.md).
-HEAP_BY_CHIP = {"esp32": 100 * 1024, "esp32s2": 100 * 1024, "esp32c3": 150 * 1024,
-                "esp32c6": 150 * 1024, "esp32s3": 150 * 1024}
-
-
-def max_pixels(heap):
-    """How many pixels (all strips together) fit a heap of `heap` bytes."""
-    return max(0, (heap - HEAP_FIXED) // HEAP_PER_PIXEL)
-
-
-def heap_size():
-    """This board's whole Python heap in bytes; None off MicroPython."""
-    import gc
-    try:
-        return gc.mem_free() + gc.mem_alloc()
-    except AttributeError:
-        return None
-
-
-def _check_heap(piece, heap):
-    strips = [i for i in range(len(piece["outputs"]))
-              if piece["outputs"][i]["device"]["type"] == "neopixel"]
-    total = 0
-    for i in strips:
-        total += piece["outputs"][i]["device"]["count"]
-    room = max_pixels(heap)
-    if total > room:
-        field = "outputs[%d].device.count" % strips[0] if len(strips) == 1 else "outputs"
-        raise ConfigError("%s: %d pixels do not fit this board's memory (%d KB heap: at most "
-                          "%d pixels); use fewer, or a board with more memory "
-                          "(firmware/README.md, \"How many pixels\")"
-                          % (field, total, heap // 1024, room))
-
-
 def check(cfg, heap=None):
-    """Check a config dict and return it with defaults filled in.
+    """Check a config dict and return it with defaults filled in (raises
+    ConfigError naming the field). The checking code lives in
+    config_check.py, unloaded again by forget_checker().
 
     `heap`: the Python heap in bytes the outputs must fit (default: this
     board's own; off MicroPython, no pixel limit unless given)."""
-    _need(isinstance(cfg, dict), "config", "must be a JSON object")
-    _only_fields(cfg, "", CONFIG_FIELDS)
-    out = {}
-    for name in DEFAULTS:
-        out[name] = cfg.get(name, DEFAULTS[name])
-    for name in cfg:
-        out[name] = cfg[name]
-
-    wifi = cfg.get("wifi")
-    _need(isinstance(wifi, dict), "wifi", 'must be {"ssid": ..., "password": ...}')
-    _only_fields(wifi, "wifi", WIFI_FIELDS)
-    ssid = wifi.get("ssid")
-    _need(isinstance(ssid, str) and 0 < len(ssid) <= 32, "wifi.ssid",
-          "must be the network name (1-32 characters)")
-    password = wifi.get("password", "")
-    _need(isinstance(password, str) and (password == "" or 8 <= len(password) <= 64),
-          "wifi.password", "must be empty (open network) or 8-64 characters")
-    _need(isinstance(wifi.get("power_save", False), bool), "wifi.power_save",
-          "must be false (default: radio always on, values arrive at once) or true "
-          "(battery kits: saves power, each value up to a few hundred ms later)")
-
-    _need(isinstance(out["setup"], bool), "setup", "must be true or false")
-    button = out["setup_button"]
-    _need(button is None or (isinstance(button, int) and not isinstance(button, bool)
-                             and 0 <= button <= 48),
-          "setup_button", "must be a GPIO number or null")
-    sp = out["setup_password"]
-    _need(isinstance(sp, str) and (sp == "" or 8 <= len(sp) <= 64),
-          "setup_password", "must be empty (open) or 8-64 characters")
-    wd = out["watchdog_s"]
-    _need(isinstance(wd, (int, float)) and not isinstance(wd, bool)
-          and WATCHDOG_RANGE[0] <= wd <= WATCHDOG_RANGE[1],
-          "watchdog_s", "must be a number of seconds from %d to %d" % WATCHDOG_RANGE)
-    hn = out["hostname"]
-    _need(hn is None or (isinstance(hn, str) and 0 < len(hn) <= 32),
-          "hostname", "must be a short name or null")
-
-    out["piece"] = check_piece(cfg)
-    if heap is None:
-        heap = heap_size()
-    if heap is not None:
-        _check_heap(out["piece"], heap)
-    return out
-
-
-# Fields of config.json that are the Pi piece file's fields, checked by the
-# same shared checker (artcast_core.piece.check_piece).
-PIECE_FIELDS = ("name", "server", "hold", "power", "outputs")
-# Every field config.json may have (anything else is refused by name).
-CONFIG_FIELDS = ("wifi",) + tuple(sorted(DEFAULTS)) + PIECE_FIELDS
-WIFI_FIELDS = ("ssid", "password", "power_save")
+    from artcast_fw import config_check
+    return config_check.check(cfg, heap)
 
 
 def check_piece(cfg):
     """The piece part of the config, normalised by the shared checker."""
-    from artcast_core.piece import PieceError
-    from artcast_core import piece as shared
-    data = {}
-    for name in PIECE_FIELDS:
-        if name in cfg:
-            data[name] = cfg[name]
-    try:
-        piece = shared.check_piece(data)
-    except PieceError as e:
-        raise ConfigError(str(e))
-    outputs = piece["outputs"]
-    for i in range(len(outputs)):
-        if outputs[i]["device"].get("pca9685") is not None:
-            raise ConfigError("outputs[%d].device.pca9685: servo boards are not supported "
-                              "by the ESP32 firmware (give \"pin\": a GPIO)" % i)
-        if outputs[i]["device"].get("pin") is None:
-            raise ConfigError("outputs[%d].device.type: DMX and WLED outputs are driven by the Pi "
-                              "client (artcast-kinetic), not the ESP32 firmware" % i)
-    return piece
+    from artcast_fw import config_check
+    return config_check.check_piece(cfg)
 
 
-# The shared checker's modules: needed once at start, never while running.
-CHECKER_MODULES = ("piece", "piece_fields", "piece_mapping", "piece_net")
+# The checking modules: needed once at start, never while running.
+CHECKER_MODULES = ("artcast_fw.config_check", "artcast_core.piece", "artcast_core.piece_fields",
+                   "artcast_core.piece_mapping", "artcast_core.piece_net")
 
 
 def forget_checker():
-    """Unload the piece checker's modules so the GC can take their bytecode
-    back (config.check imports them again if it is called later)."""
+    """Unload the checking modules so the GC can take their bytecode back
+    (check() imports them again if it is called later)."""
     import sys
-    import artcast_core
     for name in CHECKER_MODULES:
-        sys.modules.pop("artcast_core." + name, None)
+        sys.modules.pop(name, None)
+        package, _, attr = name.rpartition(".")
         try:
-            delattr(artcast_core, name)
+            delattr(sys.modules[package], attr)
         except (AttributeError, KeyError):   # MicroPython says KeyError
             pass
     import gc

@@ -84,10 +84,11 @@ def merge(raw, form):
     # Only fields config.check knows: a typo the check refused ("pasword")
     # would otherwise come back with every save, and the page could never
     # fix it (the form asks for the password again).
+    from artcast_fw.config_check import CONFIG_FIELDS
     new = {}
     if isinstance(raw, dict):
         for name in raw:
-            if name in config.CONFIG_FIELDS or name.startswith("_"):
+            if name in CONFIG_FIELDS or name.startswith("_"):
                 new[name] = raw[name]
     old_wifi = new.get("wifi") if isinstance(new.get("wifi"), dict) else {}
     ssid = (form.get("ssid") or "").strip()
@@ -143,12 +144,14 @@ def make_app(raw, problem, path=config.CONFIG_PATH, reset=None):
             new = merge(state["raw"], form)
             config.check(new)
         except config.ConfigError as e:
+            config.forget_checker()   # heap back for building the page
             # Show the page again with what was typed and what is wrong.
             if new is None:
                 new = dict(state["raw"])
                 new["wifi"] = {"ssid": form.get("ssid") or ""}
                 new["server"] = form.get("server") or ""
             return page(new, str(e)), 400, html
+        config.forget_checker()
         config.save(new, path)
         print("artcast: setup saved to", path)
         asyncio.create_task(reset_soon())

@@ -6,8 +6,12 @@
 #                                                    group 224.1.1.1 port 5008
 #
 # parse_* take the received bytes and return plain values or raise WireError
-# with a reason the server counts. encode_* build the bytes a source sends,
-# exactly as the 2012 source module did (json.dumps of a two-element list).
+# with a reason the server counts (PROTOCOL.md lists them). Whatever they
+# return can be served in every format: no nesting deeper than MAX_DEPTH, no
+# NaN or Infinity, no lone surrogate. WireError is the only exception they
+# raise, whatever the bytes (fuzzed in tests/core/test_datagram_fuzz.py).
+# encode_* build the bytes a source sends, exactly as the 2012 source module
+# did (json.dumps of a two-element list).
 
 import json
 
@@ -24,6 +28,71 @@ MAX_DATAGRAM_BYTES = 8192
 
 REGISTRATION_FIELDS = ("description", "provenance", "license")
 
+# A value nests at most this deep ([[1]] is 2 levels). Deeper datagrams are
+# dropped ("too-deep"): far beyond any reading, and it keeps every parser
+# and renderer (json.dumps, the live page, a board's JSON) out of recursion
+# limits.
+MAX_DEPTH = 32
+
+# Registration text, in characters (PROTOCOL.md, "Server limits"). Over any
+# of them, or over MAX_REGISTRATION_BYTES in all, the registration is
+# dropped ("registration-too-long"). They keep the listing and the Link
+# header small enough for every server and board to handle.
+MAX_TEXT = {"description": 500, "provenance": 200, "uri": 300, "title": 120}
+MAX_REGISTRATION_BYTES = 2048
+
+def _escape_problem(text):
+    """A lone UTF-16 surrogate among the text's \\u escapes, or None.
+
+    JSON lets "\\ud800" through, but no UTF-8 can encode it: every response
+    carrying it would fail. Only called on text that json.loads accepted, so
+    every backslash is inside a string.
+    """
+    at = text.find("\\u")
+    while at >= 0:
+        run = 0
+        while at - run - 1 >= 0 and text[at - run - 1] == "\\":
+            run += 1
+        nxt = at + 2
+        if run % 2 == 0:              # a real \u escape, not an escaped backslash before "u"
+            code = int(text[at + 2:at + 6], 16)
+            nxt = at + 6
+            if 0xD800 <= code <= 0xDBFF:
+                low = text[at + 8:at + 12] if text[at + 6:at + 8] == "\\u" else ""
+                if len(low) != 4 or not 0xDC00 <= int(low, 16) <= 0xDFFF:
+                    return "a lone surrogate \\u%04x in a string" % code
+                nxt = at + 12
+            elif 0xDC00 <= code <= 0xDFFF:
+                return "a lone surrogate \\u%04x in a string" % code
+        at = text.find("\\u", nxt)
+    return None
+
+
+def _value_problem(value):
+    """(reason, message) for a value no response could carry, or None.
+
+    Walks the value without recursion: nesting over MAX_DEPTH, and numbers
+    JSON has no words for (NaN, Infinity, 1e999999 which decodes to inf:
+    x - x is NaN for all three, never 0). Exact type checks keep it cheap
+    (json only builds these types).
+    """
+    if type(value) is float:
+        value = [value]
+    elif type(value) is not list and type(value) is not dict:
+        return None
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth >= MAX_DEPTH:
+            return "too-deep", "value nests deeper than %d levels" % MAX_DEPTH
+        for child in (item.values() if type(item) is dict else item):
+            kind = type(child)
+            if kind is list or kind is dict:
+                stack.append((child, depth + 1))
+            elif kind is float and child - child != 0:
+                return "bad-number", "datagram holds a number JSON cannot carry (NaN, Infinity or out of range)"
+    return None
+
 
 def _decode_pair(payload):
     if len(payload) > MAX_DATAGRAM_BYTES:
@@ -36,11 +105,20 @@ def _decode_pair(payload):
         pair = json.loads(text)
     except ValueError:
         raise WireError("not-json", "datagram is not JSON")
+    except RuntimeError:        # CPython's RecursionError; MicroPython's parser does not recurse
+        raise WireError("too-deep", "value nests deeper than %d levels" % MAX_DEPTH)
     if not isinstance(pair, list) or len(pair) != 2:
         raise WireError("not-pair", "datagram is not a JSON array [key, value]")
     problem = key_problem(pair[0])
     if problem is not None:
         raise WireError("bad-key", problem)
+    problem = _value_problem(pair[1])
+    if problem is not None:
+        raise WireError(problem[0], problem[1])
+    if "\\u" in text:
+        problem = _escape_problem(text)
+        if problem is not None:
+            raise WireError("bad-text", "datagram holds " + problem)
     return pair
 
 
@@ -54,10 +132,14 @@ def parse_datum(payload):
     return pair[0], pair[1]
 
 
-def _check_text(meta, field):
+def _check_text(meta, field, label):
     value = meta.get(field)
     if value is not None and not isinstance(value, str):
-        raise WireError("bad-registration", "registration %s is not a string" % field)
+        raise WireError("bad-registration", "registration %s is not a string" % label)
+    limit = MAX_TEXT[field]
+    if value is not None and len(value) > limit:
+        raise WireError("registration-too-long", "registration %s is %d characters (limit %d)"
+                        % (label, len(value), limit))
 
 
 def parse_registration(payload):
@@ -69,18 +151,21 @@ def parse_registration(payload):
     >>> parse_registration(b'["k", {"description": "d", "license": null}]')
     ('k', {'description': 'd', 'license': None})
     """
+    if len(payload) > MAX_REGISTRATION_BYTES:
+        raise WireError("registration-too-long", "registration is %d bytes (limit %d)"
+                        % (len(payload), MAX_REGISTRATION_BYTES))
     pair = _decode_pair(payload)
     meta = pair[1]
     if not isinstance(meta, dict):
         raise WireError("bad-registration", "registration value is not a JSON object")
-    _check_text(meta, "description")
-    _check_text(meta, "provenance")
+    _check_text(meta, "description", "description")
+    _check_text(meta, "provenance", "provenance")
     lic = meta.get("license")
     if lic is not None:
         if not isinstance(lic, dict) or not isinstance(lic.get("uri"), str):
             raise WireError("bad-registration", "registration license is not {\"uri\": ..., \"title\": ...} or null")
-        if lic.get("title") is not None and not isinstance(lic.get("title"), str):
-            raise WireError("bad-registration", "registration license title is not a string")
+        _check_text(lic, "uri", "license uri")
+        _check_text(lic, "title", "license title")
         lic = {"uri": lic["uri"], "title": lic.get("title")}
     clean = {}
     for field in REGISTRATION_FIELDS:

@@ -34,7 +34,7 @@ def server_env_text(port, hotspot):
     >>> "--multicast-interface 10.42.0.1" in server_env_text(8888, True)
     True
     """
-    args = ["--host", "0.0.0.0", "--client-port", str(port)]
+    args = ["--host", "0.0.0.0", "--client-port", str(port), "--state-file", "/var/lib/artcast/state.json"]
     if hotspot:
         args += ["--multicast-interface", HOTSPOT_ADDRESS]
     return (HEADER +

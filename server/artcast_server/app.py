@@ -3,6 +3,7 @@
     GET /                   302 to /artcasts
     GET /artcasts           every known artcast (JSON, or HTML for browsers)
     GET /artcasts/<key>     the key's next value (long-poll), or its live page
+    GET /artcasts/<key>/history   the key's recent datums (JSON)
     GET /status             counters for the operator
     GET /favicon.ico        204 (pages carry an inline icon)
     OPTIONS *               CORS preflight
@@ -16,13 +17,14 @@ Layering runs one way: connection/listen -> routes (this module) -> hub.
 
 from microdot import Microdot, Response
 
-from artcast_core.etag import etag_matches
+from artcast_core.datagram import parse_datum
 from artcast_core.keys import key_problem
 from artcast_core.negotiate import choose
 from artcast_server import VERSION, pages
 from artcast_server.control_page import control_page
 from artcast_server.publish import handle_publish
 from artcast_server.listing import close_keys, listing_page, parse_limit
+from artcast_server.multicast import body
 from artcast_server.responses import (FORMATS, HTML, JSON, OFFERED, Held, add_common_headers, error,
                                       no_content, value_response)
 
@@ -138,6 +140,23 @@ def create_app(hub, settings):
                               lambda etag: Response(b"", 202, {"ETag": etag, "Cache-Control": "no-store"},
                                                     reason="Accepted"))
 
+    @app.get("/artcasts/<path:key>/history")
+    async def history(request, key):
+        if key + "/history" in hub.artcasts:      # a real key whose last segment is "history"
+            return await artcast(request, key + "/history")
+        problem = key_problem(key)
+        if problem is not None:
+            return error(400, "Bad key: " + problem)
+        try:
+            n = int(request.args.get("n", hub.history_length))
+        except ValueError:
+            n = -1
+        if n < 0:
+            return error(400, "n must be a whole number of datums, 0 or more")
+        entries = [{"t": round(t, 3), "value": parse_datum(body(payload))[1], "etag": etag}
+                   for t, etag, payload in hub.history(key, min(n, hub.history_length))]
+        return entries, 200, {"Cache-Control": "no-store"}
+
     @app.get("/artcasts/<path:key>/control")
     async def control(request, key):
         if key + "/control" in hub.artcasts:      # a real key whose last segment is "control"
@@ -174,16 +193,15 @@ def create_app(hub, settings):
         if datum is None:
             hold = hold_time(wait, settings.poll_timeout)
             if hold == 0:
-                latest = hub.latest(key)
-                if latest is None or (etag and etag_matches(etag, latest.etag)):
+                datum = None if etag else hub.latest(key)     # the ordering rule: see hub.ready
+                if datum is None:
                     return no_content()
-                datum = latest
             elif hub.closed:
                 return no_content()             # shutting down: nothing new
             elif hub.waiting >= hub.max_clients:
                 return error(503, "Too many waiting clients; try again shortly", {"Retry-After": "5"})
             else:
-                return Held(key, hold, media)   # the server parks the connection in the hub
+                return Held(key, hold, media, etag)     # the server parks the connection in the hub
         return value_response(datum, media, hub.meta(key))
 
     return app

@@ -18,13 +18,14 @@ import sys
 from artcast_core.datagram import DATA_PORT, DEFAULT_GROUP, REGISTER_PORT
 from artcast_server import VERSION
 from artcast_server.app import Settings, create_app
-from artcast_server.hub import Hub
+from artcast_server.hub import HISTORY, HISTORY_BYTES, Hub
 from artcast_server.listen import HTTPServer, open_listen_socket
 from artcast_server.logs import AccessLog, ErrorLog
-from artcast_server.multicast import Receiver, data_handler, open_multicast_socket, registration_handler
+from artcast_server.multicast import Receiver, data_handler, kernel_drops, open_multicast_socket, registration_handler
 from artcast_server.nats_feed import NatsFeed, check_prefix, import_nats
 from artcast_server.privileges import drop_privileges, remove_pidfile, write_pidfile
 from artcast_server.proxies import parse_trusted
+from artcast_server.state import INTERVAL, StateFile
 from artcast_server.tokens import DEFAULT_RATE, RateLimit, Tokens
 
 MB = 1024 * 1024
@@ -135,6 +136,18 @@ def build_parser():
                           "for loopback only)")
     udp.add_argument("--max-keys", type=_positive_int, default=10000,
                      help="artcasts remembered at most; datums for more are dropped (default 10000)")
+    memory = p.add_argument_group("memory")
+    memory.add_argument("--history", type=_positive_int, default=HISTORY, metavar="N",
+                        help="recent datums kept per key, for GET /artcasts/<key>/history and the "
+                             "ordering of ETags (default %d)" % HISTORY)
+    memory.add_argument("--history-bytes", type=_positive_int, default=HISTORY_BYTES, metavar="BYTES",
+                        help="all keys' history together at most; the oldest datums go first "
+                             "(default %d)" % HISTORY_BYTES)
+    memory.add_argument("--state-file", metavar="FILE",
+                        help="remember every key's registration, latest datum and history here "
+                             "across restarts (saved atomically after changes and at shutdown)")
+    memory.add_argument("--state-interval", type=_seconds, default=INTERVAL, metavar="SECONDS",
+                        help="save the state file at most this often (default %g)" % INTERVAL)
     udp.add_argument("--no-multicast", action="store_true",
                      help="join no multicast group (with --nats: NATS is the only feed)")
     broker = p.add_argument_group("NATS (deploy/README.md)")
@@ -260,7 +273,15 @@ def reload_security(args, tokens, verifier, publisher, errors):
 async def serve(args, tcp, udp, errors, access, security=(None, None, None)):
     loop = asyncio.get_running_loop()
     errors.install(loop)        # every asyncio error path into the rate-limited error log
-    hub = Hub(max_keys=args.max_keys, max_clients=args.max_clients)
+    hub = Hub(max_keys=args.max_keys, max_clients=args.max_clients, history=args.history,
+              history_bytes=args.history_bytes)
+    hub.report = errors.report
+    hub.extras["datagrams_dropped_by_kernel"] = lambda: kernel_drops(udp)
+    state = None
+    if args.state_file:
+        state = StateFile(args.state_file, hub, errors, args.state_interval)
+        state.load()
+        hub.on_change = state.changed
     tokens, verifier, publisher = security
     settings = Settings(poll_timeout=args.poll_timeout, cors_origin=args.access_control_allow_origin,
                         trusted_proxies=tuple(args.trust_proxy), tokens=tokens,
@@ -289,6 +310,8 @@ async def serve(args, tcp, udp, errors, access, security=(None, None, None)):
         receiver.close()
     if feed is not None:
         await feed.close()
+    if state is not None:
+        await state.close()
 
 
 def main(argv=None):

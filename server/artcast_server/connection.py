@@ -267,9 +267,10 @@ class Connection(asyncio.Protocol):
         self.server.dispatch(self, parsed, buffer[start:start + length])
         return start + length
 
-    def park(self, key, hold, media):
-        """Wait in the hub for the next datum of `key`. False: answer "nothing new" now."""
-        if not self.server.hub.hold(key, self, hold):
+    def park(self, key, hold, media, etag=None):
+        """Wait in the hub for the next datum of `key` (one `etag`, the request's
+        If-None-Match, names does not wake it). False: answer "nothing new" now."""
+        if not self.server.hub.hold(key, self, hold, etag):
             return False
         self.media = media
         self.state = PARKED

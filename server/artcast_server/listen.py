@@ -194,7 +194,7 @@ class HTTPServer:
                         request.headers.get("Referer", "-"), request.headers.get("User-Agent", "-"))
         if response.__class__ is Held:
             try:
-                if conn.park(response.key, response.hold, response.media):
+                if conn.park(response.key, response.hold, response.media, response.etag):
                     return                      # the hub calls conn.deliver() later
                 response = no_content()         # shutting down: nothing new
             except Overloaded:

@@ -7,10 +7,15 @@ datagram, keeps only the latest per key, then publishes, so a burst never
 backs up in the kernel's receive buffer.
 
 Bad datagrams are dropped, counted in the hub by reason, and reported to the
-error log (which rate-limits itself). Nothing a datagram holds can stop the
-server.
+error log (which rate-limits itself). Each datagram is parsed on its own, so
+one bad datagram never costs the good ones drained in the same wake. Nothing
+a datagram holds can stop the server.
+
+Datagrams the kernel drops because the receive buffer was full never reach
+us; `kernel_drops()` reads the kernel's per-socket count for /status.
 """
 
+import os
 import socket
 import struct
 
@@ -80,6 +85,38 @@ class Receiver:
         self.sock.close()
 
 
+def kernel_drops(socks, table="/proc/net/udp"):
+    """Datagrams the kernel dropped for these sockets (receive buffer full),
+    from the `drops` column of /proc/net/udp; None where there is no such
+    table (not Linux). Read only when /status is asked for: the receive path
+    pays nothing for it."""
+    inodes = set()
+    for sock in socks:
+        try:
+            inodes.add(str(os.fstat(sock.fileno()).st_ino))
+        except (OSError, ValueError):      # closed
+            pass
+    try:
+        with open(table) as f:
+            lines = f.read().splitlines()[1:]
+    except OSError:
+        return None
+    total = 0
+    for line in lines:
+        fields = line.split()
+        # sl local rem st tx:rx tr:when retrnsmt uid timeout inode ref pointer drops
+        if len(fields) >= 13 and fields[9] in inodes:
+            total += int(fields[12])
+    return total
+
+
+def body(payload):
+    """The 2012 datagram inside a payload: the payload itself, or what follows
+    a signature line (artcast_core.signing). The ETag is always of the whole
+    payload; the history and the state file keep whole payloads."""
+    return unwrap(payload)[-1] if is_signed(payload) else payload
+
+
 def _parsed(payloads, parse, hub, report, kind, verifier=None):
     """(payload, parse(payload)) for each good payload; each bad one is
     counted by reason and reported, never raised.
@@ -90,7 +127,7 @@ def _parsed(payloads, parse, hub, report, kind, verifier=None):
     for payload in payloads:
         try:
             if verifier is None:            # no keys: a signed datagram is read, not checked
-                yield payload, parse(unwrap(payload)[-1] if is_signed(payload) else payload)
+                yield payload, parse(body(payload))
                 continue
             body, key_id = verifier.open(payload)
             parsed = parse(body)
@@ -100,6 +137,9 @@ def _parsed(payloads, parse, hub, report, kind, verifier=None):
         except WireError as exc:
             hub.drop(exc.reason)
             report(exc.reason, "%s datagram dropped: %s" % (kind, exc.message))
+        except Exception as exc:    # a parser bug: still only this datagram is lost
+            hub.drop("parser-error")
+            report("parser-error", "%s datagram dropped: parser failed with %s" % (kind, type(exc).__name__))
 
 
 def data_handler(hub, report, verifier=None):
@@ -110,8 +150,9 @@ def data_handler(hub, report, verifier=None):
     def handle(payloads):
         latest = {}
         for payload, (key, value) in _parsed(payloads, parse_datum, hub, report, "data", verifier):
-            if key in latest:
-                hub.datums_received += 1   # superseded within this burst
+            older = latest.get(key)
+            if older is not None:
+                hub.superseded(key, older[1])   # into the history only: nobody waits for it
             latest[key] = (value, payload)
         for key, (value, payload) in latest.items():
             hub.publish(key, value, payload)

@@ -114,6 +114,7 @@ def value_response(datum, media, meta):
 class Held(Response):
     """The route's answer for a request that must wait for the next datum of
     `key` (at most `hold` seconds; None: no limit), answered in `media`.
+    `etag` is the request's If-None-Match: a datum it names does not wake it.
 
     Routes only describe the wait; the server (listen.py) parks the
     connection itself in the hub with `hub.hold()`, so no coroutine, future
@@ -121,11 +122,12 @@ class Held(Response):
     and in the in-process tests alike, takes that one path.
     """
 
-    def __init__(self, key, hold, media):
+    def __init__(self, key, hold, media, etag=None):
         Response.__init__(self, b"", 200)
         self.key = key
         self.hold = hold
         self.media = media
+        self.etag = etag
 
 
 def no_content(reason="No Content"):

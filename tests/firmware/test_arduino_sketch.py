@@ -78,7 +78,10 @@ def test_sketch_protocol_silent_then_slow_server(board, tmp_path):
         srv.close()
 
 
-def test_sketch_server_restart_and_wifi_loss(server, board, tmp_path):
+def test_sketch_server_restart_and_wifi_loss(server_factory, board, tmp_path):
+    # With a state file, as the Pi appliance runs the server: the restarted
+    # server still knows the ETags the sketch holds (PROTOCOL.md, the ordering rule).
+    server = server_factory("--state-file", str(tmp_path / "state.json"))
     server.send("test/tick", 1)
     server.send("arm", 100)
     server.wait_for_datums(2)

@@ -131,7 +131,7 @@ def test_first_run_sets_up_the_appliance(root, tmp_path):
                  "StartLimitIntervalSec=0"):
         assert line in unit.splitlines()
     env = read(root, "/etc/default/artcast-server")
-    assert '--host 0.0.0.0 --client-port 8888 --multicast-interface 10.42.0.1"' in env
+    assert '--host 0.0.0.0 --client-port 8888 --state-file /var/lib/artcast/state.json --multicast-interface 10.42.0.1"' in env
 
     kinetic = read(root, "/etc/systemd/system/artcast-kinetic.service")
     assert "ExecStart=/opt/artcast/venv/bin/artcast-kinetic /etc/artcast/piece.json" in kinetic
@@ -321,6 +321,7 @@ def test_server_options_are_accepted_by_the_real_server(root, hotspot):
     argv = value[0].split()
     parsed = build_parser().parse_args(argv)
     assert parsed.client_port == 8080 and parsed.host == "0.0.0.0"
+    assert parsed.state_file == "/var/lib/artcast/state.json"      # in the unit's StateDirectory
     assert parsed.multicast_interface == ("10.42.0.1" if hotspot else None)
 
 

@@ -143,7 +143,11 @@ def test_server_link_header_is_ascii_without_cr_lf(server):
 
 def test_long_title_value_fits_the_arduino_limit(server):
     limit = arduino_max_response()
-    register_and_wait(server, "lic/long", license={"uri": "https://ex.org/" + "u" * 150, "title": "T" * 900})
+    # the longest title a registration may carry (longer ones are dropped at the
+    # datagram: registration-too-long), in 3-byte characters: title* alone would be 1 KB
+    from artcast_core.datagram import MAX_TEXT
+    register_and_wait(server, "lic/long", license={"uri": "https://ex.org/" + "u" * 150,
+                                                   "title": "\u2603" * MAX_TEXT["title"]})
     for path in ("/artcasts/lic/long?wait=0", "/artcasts/lic/long?wait=0&format=text"):
         data = raw_get(server.port, path)
         assert data.startswith(b"HTTP/1.1 200")

@@ -24,7 +24,7 @@ from artcast_server import VERSION, pages
 from artcast_server.control_page import control_page
 from artcast_server.publish import handle_publish
 from artcast_server.listing import close_keys, listing_page, parse_limit
-from artcast_server.multicast import body
+from artcast_server.multicast import datum_body
 from artcast_server.responses import (FORMATS, HTML, JSON, OFFERED, Held, add_common_headers, error,
                                       no_content, value_response)
 
@@ -153,7 +153,7 @@ def create_app(hub, settings):
             n = -1
         if n < 0:
             return error(400, "n must be a whole number of datums, 0 or more")
-        entries = [{"t": round(t, 3), "value": parse_datum(body(payload))[1], "etag": etag}
+        entries = [{"t": round(t, 3), "value": parse_datum(datum_body(payload))[1], "etag": etag}
                    for t, etag, payload in hub.history(key, min(n, hub.history_length))]
         return entries, 200, {"Cache-Control": "no-store"}
 

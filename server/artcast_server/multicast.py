@@ -110,7 +110,7 @@ def kernel_drops(socks, table="/proc/net/udp"):
     return total
 
 
-def body(payload):
+def datum_body(payload):
     """The 2012 datagram inside a payload: the payload itself, or what follows
     a signature line (artcast_core.signing). The ETag is always of the whole
     payload; the history and the state file keep whole payloads."""
@@ -127,7 +127,7 @@ def _parsed(payloads, parse, hub, report, kind, verifier=None):
     for payload in payloads:
         try:
             if verifier is None:            # no keys: a signed datagram is read, not checked
-                yield payload, parse(body(payload))
+                yield payload, parse(datum_body(payload))
                 continue
             body, key_id = verifier.open(payload)
             parsed = parse(body)

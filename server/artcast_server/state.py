@@ -29,7 +29,7 @@ import time
 
 from artcast_core.datagram import parse_datum, parse_registration
 from artcast_core.errors import WireError
-from artcast_server.multicast import body
+from artcast_server.multicast import datum_body
 
 FORMAT = "artcast-state"
 VERSION = 1
@@ -95,7 +95,7 @@ def _datum(key, entry):
             or not isinstance(entry[1], str) or not -1e12 < entry[0] < 1e12:
         raise StateFileError("a datum of %r is not [time, datagram]" % key)
     payload = entry[1].encode("utf-8", "strict")
-    got, value = parse_datum(body(payload))     # a signed datagram: its signature was checked on arrival
+    got, value = parse_datum(datum_body(payload))     # a signed datagram: its signature was checked on arrival
     if got != key:
         raise StateFileError("a datum filed under %r is for %r" % (key, got))
     return float(entry[0]), value, payload

@@ -137,6 +137,10 @@ def test_history_route(server_factory):
     server.wait_for_datums(9)
     assert get_json(server, "/artcasts/history?wait=0")[2] == 1
     assert [e["value"] for e in get_json(server, "/artcasts/history/history")[2]] == [1]
+    # a key of several segments ending in "history", once known, is followed at its URL
+    server.send("h/room/history", "a value")
+    server.wait_for_datums(10)
+    assert get_json(server, "/artcasts/h/room/history?wait=0")[2] == "a value"
 
 
 def test_a_server_that_missed_a_datum_never_takes_a_client_backwards(server_factory):
@@ -219,3 +223,14 @@ def test_a_datum_superseded_within_one_burst_stays_known():
     assert [etag for _, etag, _ in hub.history("b/k")] == [etag_for(p) for p in payloads]
     assert hub.datums_received == 3
     assert hub.ready("b/k", etag_for(payloads[1])).value == 3
+
+
+def test_history_of_signed_datagrams_shows_their_values(server):
+    """A signed datagram's ETag is of the whole payload; its history entry
+    shows the value of the 2012 datagram inside."""
+    from artcast_core.signing import sign
+    payload = sign(encode_datum("sig/k", {"v": 1}), "gallery-1", b"0123456789abcdef0123")
+    server.send_raw(payload)
+    server.wait_for_datums(1)
+    status, _, entries = get_json(server, "/artcasts/sig/k/history")
+    assert status == 200 and entries[0]["value"] == {"v": 1} and entries[0]["etag"] == etag_for(payload)

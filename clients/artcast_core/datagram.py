@@ -27,6 +27,13 @@ REGISTER_PORT = 5008
 MAX_DATAGRAM_BYTES = 8192
 
 REGISTRATION_FIELDS = ("description", "provenance", "license")
+# Optional hints for people's controls (the control page, the editor): what
+# unit a number is in, its range, and values to offer as buttons. Sent only
+# when given, so a registration without them has its 2012 bytes.
+HINT_FIELDS = ("unit", "min", "max", "choices")
+MAX_UNIT = 20
+MAX_CHOICES = 20
+MAX_CHOICE_TEXT = 40
 
 # A value nests at most this deep ([[1]] is 2 levels). Deeper datagrams are
 # dropped ("too-deep"): far beyond any reading, and it keeps every parser
@@ -171,7 +178,44 @@ def parse_registration(payload):
     for field in REGISTRATION_FIELDS:
         if field in meta:
             clean[field] = lic if field == "license" else meta[field]
+    problem = hints_problem(meta)
+    if problem is not None:
+        raise WireError("bad-registration", "registration " + problem)
+    for field in HINT_FIELDS:
+        if meta.get(field) is not None:
+            clean[field] = meta[field]
     return pair[0], clean
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def hints_problem(meta):
+    """What is wrong with the optional control hints in `meta`, or None.
+
+    >>> hints_problem({"min": 0, "max": 100, "unit": "%"}) is None
+    True
+    """
+    unit = meta.get("unit")
+    if unit is not None and (not isinstance(unit, str) or len(unit) > MAX_UNIT):
+        return "unit is not a string of at most %d characters" % MAX_UNIT
+    for field in ("min", "max"):
+        if meta.get(field) is not None and not _is_number(meta[field]):
+            return "%s is not a number" % field
+    if _is_number(meta.get("min")) and _is_number(meta.get("max")) and not meta["min"] < meta["max"]:
+        return "min is not below max"
+    choices = meta.get("choices")
+    if choices is not None:
+        if not isinstance(choices, list) or not 0 < len(choices) <= MAX_CHOICES:
+            return "choices is not a list of 1 to %d values" % MAX_CHOICES
+        for choice in choices:
+            if isinstance(choice, str):
+                if len(choice) > MAX_CHOICE_TEXT:
+                    return "a choice is longer than %d characters" % MAX_CHOICE_TEXT
+            elif not (_is_number(choice) or isinstance(choice, bool)):
+                return "a choice is not a string, number or true/false"
+    return None
 
 
 def _checked_key(key):
@@ -206,8 +250,11 @@ def encode_datum(key, value):
     return _checked_size(text.encode("utf-8"))
 
 
-def encode_registration(key, description=None, provenance=None, license=None):
-    """Registration bytes. `license` is None or {"uri": ..., "title": ...}.
+def encode_registration(key, description=None, provenance=None, license=None,
+                        unit=None, min=None, max=None, choices=None):
+    """Registration bytes. `license` is None or {"uri": ..., "title": ...};
+    `unit`, `min`, `max`, `choices` are optional hints for controls (sent
+    only when given).
 
     >>> encode_registration("k", "A key", "me")
     b'["k", {"description": "A key", "provenance": "me", "license": null}]'
@@ -217,10 +264,15 @@ def encode_registration(key, description=None, provenance=None, license=None):
         raise ValueError("license is {\"uri\": ..., \"title\": ...}, e.g. license={\"uri\": "
                          "\"https://creativecommons.org/licenses/by/4.0/\", \"title\": \"CC BY 4.0\"}; "
                          "got %r" % (license,))
-    meta = {"description": description, "provenance": provenance, "license": license}
+    meta = {"description": description, "provenance": provenance, "license": license,
+            "unit": unit, "min": min, "max": max, "choices": choices}
+    problem = hints_problem(meta)
+    if problem is not None:
+        raise ValueError(problem)
+    fields = REGISTRATION_FIELDS + tuple(f for f in HINT_FIELDS if meta[f] is not None)
     # A fixed field order keeps the bytes identical from run to run.
     text = "[%s, {%s}]" % (
         json.dumps(_checked_key(key)),
-        ", ".join("%s: %s" % (json.dumps(f), json.dumps(meta[f])) for f in REGISTRATION_FIELDS),
+        ", ".join("%s: %s" % (json.dumps(f), json.dumps(meta[f])) for f in fields),
     )
     return _checked_size(text.encode("utf-8"))

@@ -35,10 +35,10 @@ REGISTRATION_INTERVAL = 30.0
 class Artcast:
     """One key of a source. Send values with `send(value)`."""
 
-    def __init__(self, source, key, description=None, provenance=None, license=None):
+    def __init__(self, source, key, description=None, provenance=None, license=None, **hints):
         self.source = source
         self.key = key
-        self.registration = encode_registration(key, description, provenance, license)
+        self.registration = encode_registration(key, description, provenance, license, **hints)
         encode_datum(key, None)   # checks the key now
 
     def send(self, value):
@@ -106,9 +106,12 @@ class Source:
             # a network problem or a bad secret file is a message, not a traceback
             sys.exit("%s: %s" % (os.path.basename(sys.argv[0] or "source"), exc))
 
-    def artcast(self, key, description=None, provenance=None, license=None):
-        """Declare a key; its registration is sent now and every 30 s."""
-        artcast = Artcast(self, key, description, provenance, license)
+    def artcast(self, key, description=None, provenance=None, license=None, **hints):
+        """Declare a key; its registration is sent now and every 30 s.
+
+        `hints` are optional: unit="°C", min=0, max=100, choices=["on", "off"]
+        shape the control page (/artcasts/<key>/control) and the editor."""
+        artcast = Artcast(self, key, description, provenance, license, **hints)
         self.artcasts.append(artcast)
         if self.sock is not None:
             artcast.register()

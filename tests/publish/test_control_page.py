@@ -73,3 +73,23 @@ def test_wrong_token_is_reported_on_the_page_and_nothing_is_sent(server_factory,
     browser.evaluate("document.getElementById('text').value = '5'; document.querySelector('#control button').click()")
     browser.wait_for("document.getElementById('result').textContent.startsWith('not sent (401)')", True)
     assert server.status()["datums_received"] == 1
+
+
+def test_registration_choices_become_buttons_and_min_max_unit_shape_the_slider(server_factory, browser):
+    server = server_factory("--publish-token", TOKEN)
+    server.register("room/scene", description="Scene", choices=["calm", "storm"])
+    server.register("room/temp", unit="°C", min=-10, max=40)
+    server.send("room/temp", 21)
+    server.wait_for_datums(1)
+    wait_until(lambda: "choices" in json.dumps(json.loads(server.get("/artcasts")[2])), what="the registration")
+    browser.goto(server.url + "/artcasts/room/scene/control")
+    browser.wait_for("document.body.dataset.control", "choices")
+    assert browser.evaluate("[...document.querySelectorAll('#control button')].map(b => b.textContent)") == \
+        ["calm", "storm"]
+    set_token(browser, TOKEN)
+    browser.evaluate("document.querySelectorAll('#control button')[1].click()")
+    wait_until(lambda: server.get("/artcasts/room/scene?wait=0")[2] == b'"storm"', what="the chosen value")
+    browser.goto(server.url + "/artcasts/room/temp/control")
+    browser.wait_for("document.body.dataset.control", "slider")
+    assert browser.evaluate("[slider.min, slider.max]") == ["-10", "40"]
+    assert browser.evaluate("document.getElementById('slider-value').textContent") == "21 °C"

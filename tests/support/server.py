@@ -82,8 +82,8 @@ class ServerProcess:
         """Multicast one datum, exactly as the source module encodes it."""
         self.send_raw(encode_datum(key, value))
 
-    def register(self, key, description=None, provenance=None, license=None):
-        self.send_raw(encode_registration(key, description, provenance, license), self.register_port)
+    def register(self, key, description=None, provenance=None, license=None, **hints):
+        self.send_raw(encode_registration(key, description, provenance, license, **hints), self.register_port)
 
     def get(self, path, headers=None, method="GET", timeout=10.0):
         return http_get(self.port, path, headers, method, timeout)

@@ -35,6 +35,7 @@ import time
 from artcast_core.backoff import Backoff
 from artcast_core.datagram import DATA_PORT, DEFAULT_GROUP, REGISTER_PORT, parse_datum, parse_registration
 from artcast_core.errors import WireError
+from artcast_core.nats_subjects import key_for, subject_for
 from artcast_core.text import printable
 
 ORIGIN_HEADER = "Artcast-Bridge"
@@ -42,26 +43,6 @@ ECHO_SECONDS = 5.0          # how long a payload sent to multicast is expected b
 ECHO_MAX = 20000            # remembered payloads at most (a burst beyond this just ages out)
 KINDS = ("data", "register")
 PARSE = {"data": parse_datum, "register": parse_registration}
-
-
-def subject_for(prefix, kind, key):
-    """The NATS subject of a datum or registration for `key` (PROTOCOL.md, "NATS").
-
-    Key segments become subject tokens; '.', the one key character NATS
-    reserves, is written %2E ('%' never occurs in a key, so this reverses).
-
-    >>> subject_for("artcast", "data", "gallery/north.wall/lux")
-    'artcast.data.gallery.north%2Ewall.lux'
-    """
-    return "%s.%s.%s" % (prefix, kind, key.replace(".", "%2E").replace("/", "."))
-
-
-def key_for(subject, prefix, kind):
-    """The inverse of subject_for; None if `subject` is not of that kind."""
-    head = "%s.%s." % (prefix, kind)
-    if not subject.startswith(head):
-        return None
-    return subject[len(head):].replace(".", "/").replace("%2E", ".")
 
 
 class EchoMemory:

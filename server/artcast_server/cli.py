@@ -250,7 +250,8 @@ def load_security(args):
         tokens = Tokens(args.publish_token, args.publish_tokens)
     publisher = None
     if tokens is not None:
-        publisher = Publisher(args.data_group, args.data_port, args.multicast_interface, secrets, bindings)
+        publisher = Publisher(args.data_group, args.data_port, args.multicast_interface, secrets, bindings,
+                              multicast=not args.no_multicast)
     return tokens, verifier, publisher
 
 
@@ -292,6 +293,8 @@ async def serve(args, tcp, udp, errors, access, security=(None, None, None)):
     on_register = registration_handler(hub, errors.report, verifier)
     receivers = [Receiver(loop, sock, handle) for sock, handle in zip(udp, (on_data, on_register))]
     feed = NatsFeed(args.nats, args.nats_prefix, on_data, on_register, errors).start() if args.nats else None
+    if publisher is not None:
+        publisher.nats = feed
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)

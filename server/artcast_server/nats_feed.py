@@ -26,6 +26,7 @@ its rate limit; connecting and reconnecting are one line each.
 import asyncio
 
 from artcast_core.backoff import Backoff
+from artcast_core.nats_subjects import subject_for
 
 RECONNECT_WAIT = 1.0        # seconds between nats-py's reconnect attempts once connected
 CONNECT_TIMEOUT = 2.0
@@ -96,6 +97,24 @@ class NatsFeed:
                           % (_url(client), self.prefix, self.prefix))
             self.connected.set()
             return
+
+    def publish(self, kind, key, payload):
+        """Send a payload this server accepted (HTTP publish) to NATS; every
+        server subscribed, this one included, takes it from there. While
+        disconnected it is reported and not sent (HTTP publish answered 202
+        already: the multicast copy, if any, still went out)."""
+        client = self.client
+        if client is None or not self.connected.is_set():
+            self.log.report("nats", "nats: not connected; a published %s for %s was not sent to NATS" % (kind, key))
+            return
+        subject = subject_for(self.prefix, kind, key)
+
+        async def send():
+            try:
+                await client.publish(subject, payload)
+            except Exception as exc:
+                self.log.report("nats", "nats: publish to %s failed (%s)" % (subject, _describe(exc)))
+        asyncio.get_running_loop().create_task(send())
 
     async def _datum(self, msg):
         self.on_data([msg.data])

@@ -2,9 +2,10 @@
 
 An accepted value is not put into this server's hub directly: it is encoded
 as a datum (the canonical 2012 bytes, signed when this server has datagram
-secrets) and multicast on the data group, so every server on the group,
-this one included, receives the same bytes and names the datum with the
-same ETag. The 202 answer carries that ETag.
+secrets) and multicast on the data group (and, with --nats, published on its
+NATS subject), so every server on the group or the NATS subjects, this one
+included, receives the same bytes and names the datum with the same ETag.
+The 202 answer carries that ETag.
 
     publisher = Publisher(group, port, interface, secrets, bindings)
     payload = publisher.send("room/light", "on")     # bytes sent; etag_for(payload) is its ETag
@@ -26,12 +27,15 @@ from artcast_core.signing import sign
 class Publisher:
     """Encodes, signs and multicasts datums published over HTTP."""
 
-    def __init__(self, group, port, interface=None, secrets=None, bindings=(), ttl=None, extra=None):
+    def __init__(self, group, port, interface=None, secrets=None, bindings=(), ttl=None, multicast=True):
         self.group = group
         self.port = port
         self.secrets = dict(secrets or {})
         self.bindings = list(bindings)
-        self.extra = extra            # another way out (e.g. NATS): called with (key, payload)
+        self.nats = None              # a NatsFeed (--nats): accepted datums go there too
+        self.sock = None
+        if not multicast:             # --no-multicast: NATS is the only way out
+            return
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
         if ttl is None:
             ttl = 0 if interface and interface.startswith("127.") else 1
@@ -64,13 +68,15 @@ class Publisher:
 
     def send(self, key, value):
         payload = self.encode(key, value)
-        self.sock.sendto(payload, (self.group, self.port))
-        if self.extra is not None:
-            self.extra(key, payload)
+        if self.sock is not None:
+            self.sock.sendto(payload, (self.group, self.port))
+        if self.nats is not None:
+            self.nats.publish("data", key, payload)
         return payload
 
     def close(self):
-        self.sock.close()
+        if self.sock is not None:
+            self.sock.close()
 
 
 def body_value(request):

@@ -21,7 +21,8 @@ import time
 
 import pytest
 
-from artcast_bridges.nats import EchoMemory, key_for, subject_for
+from artcast_bridges.nats import EchoMemory
+from artcast_core.nats_subjects import key_for, subject_for
 from artcast_core.datagram import encode_datum, encode_registration
 from artcast_core.etag import etag_for
 from support.nats_server import NatsServer
@@ -320,3 +321,23 @@ def test_a_nats_cluster_carries_keys_between_sites_and_to_a_cloud_server(tmp_pat
     check_sites_agree([site_a, site_b], 10, keys)
     for key in keys:
         wait_until(lambda: latest(cloud, key) == latest(site_a.server, key), 10, "%s at the cloud server" % key)
+
+
+def test_http_publish_goes_through_nats_with_one_etag_everywhere(tmp_path, started):
+    """A value published over HTTP on a NATS-only (cloud) server reaches every
+    server on the NATS subjects, the receiving one included, with one ETag."""
+    import http.client
+    nats = nats_server(tmp_path, started)
+    cloud = artcast_server(tmp_path, started, "--nats", nats.url, "--no-multicast", "--publish-token", "cloud-token")
+    site = artcast_server(tmp_path, started, "--nats", nats.url, "--no-multicast")
+    for server in (cloud, site):
+        wait_until(lambda: "subscribed to artcast.data.>" in server.stderr(), 20, "the servers to subscribe")
+    conn = http.client.HTTPConnection(LOOPBACK, cloud.port, timeout=10)
+    conn.request("POST", "/artcasts/site/lamp", body=b'"on"',
+                 headers={"Authorization": "Bearer cloud-token", "Content-Type": "application/json"})
+    response = conn.getresponse()
+    assert response.status == 202, response.read()
+    etag = response.getheader("ETag")
+    conn.close()
+    for server in (cloud, site):
+        wait_until(lambda: latest(server, "site/lamp") == (etag, "on"), 10, "the published value on every server")

@@ -80,6 +80,16 @@ def test_play_at_datum_forms():
     raises("bad-registration", parse_registration, b'["k", {"delay": 99}]')
 
 
+def test_longpoll_reads_play_at():
+    poll = LongPoll("k")
+    poll.handle(200, {"etag": '"a"'}, b"1")
+    assert poll.play_at is None                           # a 2012 answer
+    poll.handle(200, {"etag": '"b"', "artcast-play-at": "1800000000250"}, b"2")
+    assert poll.play_at == 1800000000250
+    poll.handle(200, {"etag": '"c"', "artcast-play-at": "soon"}, b"3")
+    assert poll.play_at is None                           # garbage: shown at once
+
+
 def test_registration_roundtrip_and_errors():
     lic = {"uri": "https://creativecommons.org/licenses/by/4.0/", "title": "CC BY"}
     payload = encode_registration("k/a", "Desc", "Prov", lic)

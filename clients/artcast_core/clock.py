@@ -98,9 +98,11 @@ class ClockEstimator:
         """Round trip (ms) of the sample in use: the estimate's error is at most half of it."""
         return None if self.best is None else self.best[0]
 
-    def failed(self, now):
-        """The /clock request failed: try again RETRY_MS later."""
-        self.next = self.add(now, RETRY_MS)
+    def failed(self, now, retry_ms=RETRY_MS):
+        """The /clock request failed: try again `retry_ms` later (a server
+        without /clock, a 2012 one, answers 404: the shells then wait
+        interval_ms, so an old server sees one request a minute)."""
+        self.next = self.add(now, retry_ms)
 
     def due(self, now):
         """True when the shell should take a sample now."""

@@ -1,7 +1,7 @@
 """Follow one key over asyncio streams: the shared LongPoll state machine
 (artcast_core.longpoll) plus Backoff, with the sockets added here.
 
-    async def on_value(key, value): ...
+    async def on_value(key, value, play_at): ...     # play_at: server ms or None
     async def on_link(key, online, reason): ...
     await follow("http://127.0.0.1:8888", "test/tick", on_value, on_link)
 
@@ -28,7 +28,7 @@ log = logging.getLogger("artcast.kinetic")
 async def follow(url, key, on_value, on_link, hold=DEFAULT_HOLD, backoff=None, sleep=None):
     """Follow `key` forever (until cancelled).
 
-    on_value(key, value) and on_link(key, online, reason) may be plain
+    on_value(key, value, play_at) and on_link(key, online, reason) may be plain
     functions or coroutines. `sleep` is for tests (defaults to asyncio.sleep).
     """
     host, port, prefix = parse_url(url)
@@ -61,7 +61,7 @@ async def follow(url, key, on_value, on_link, hold=DEFAULT_HOLD, backoff=None, s
                 log.info("%s: following on %s", key, url)
                 await _call(on_link, key, True, "connected")
             if changed:
-                await _call(on_value, key, value)
+                await _call(on_value, key, value, poll.play_at)
     finally:
         conn.close()
 

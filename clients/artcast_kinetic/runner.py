@@ -89,6 +89,7 @@ class PieceRunner:
         """A value from the poll; `play_at` its Artcast-Play-At (server ms) or None."""
         due = None
         if play_at is not None:
+            self._clock_wake.set()          # keep_time starts on the first play-at
             local = self.estimator.to_local(play_at)
             if local is None:
                 self.unsynced += 1
@@ -104,7 +105,7 @@ class PieceRunner:
         self._notify()      # the value shown changed even if no device did
 
     def link(self, key, online, reason=""):
-        if online and self.online.get(key) is False:
+        if online and self.online.get(key) is False and self.estimator.best is not None:
             self.estimator.reconnected(local_ms(self.clock))     # maybe another server: fresh samples
             self._clock_wake.set()
         self.runtime.link(key, online, self.clock.now())

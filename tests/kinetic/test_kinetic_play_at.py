@@ -19,10 +19,14 @@ def start(server, live, clock):
     backend = SimulatedBackend(clock=clock)
     lr = live(check_piece({"server": server.url, "outputs": [SYNCED, UNSYNCED]}), backend)
     est = lr.runner.estimator
-    # The burst of clock samples at start (the ManualClock does not move
-    # during a round trip: rtt 0, so the newest sample is the estimate).
-    lr.wait_for(lambda: est.best is not None and est.wanted == 0, what="the clock samples")
     lr.wait_for(lambda: lr.runner.online["k/sync"] is True, what="online")
+    assert est.best is None and server.status()["requests_served"] <= 3   # no /clock asked yet
+    # The first value with a play-at is shown at once and starts the clock
+    # samples (the ManualClock does not move during a round trip: rtt 0, so
+    # the newest of the burst is the estimate).
+    server.send_raw(encode_datum("k/sync", False, delay=0))
+    lr.wait_for(lambda: est.best is not None and est.wanted == 0, what="the clock samples")
+    assert lr.runner.unsynced == 1
     return lr, backend.devices
 
 
@@ -76,7 +80,9 @@ def test_the_estimate_finds_an_offset_server_clock(server):
     est = ClockEstimator()
 
     async def go():
-        task = asyncio.ensure_future(keep_time(server.url, est, clock, asyncio.Event()))
+        started = asyncio.Event()
+        started.set()                   # as after the first play-at
+        task = asyncio.ensure_future(keep_time(server.url, est, clock, started))
         deadline = time.monotonic() + 10
         while est.wanted and time.monotonic() < deadline:
             await asyncio.sleep(0.01)

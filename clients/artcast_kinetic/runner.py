@@ -155,7 +155,8 @@ class PieceRunner:
         coros = [self.frame_loop(), keep_time(self.server, self.estimator, self.clock, self._clock_wake)]
         for key in self.keys:
             backoff = self.backoff_factory() if self.backoff_factory else None
-            coros.append(follow(self.server, key, self.deliver, self.link, hold=hold, backoff=backoff))
+            coros.append(follow(self.server, key, self.deliver, self.link, hold=hold, backoff=backoff,
+                                play_at=True))
         return coros
 
     async def run(self, hold=None, extra=()):

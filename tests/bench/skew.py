@@ -186,7 +186,7 @@ async def skew_phase(target, kits, values, delay, interval, to_local):
             else:
                 times.append(t)
                 if v in dues:
-                    errors.append(abs(t - dues[v]))
+                    errors.append((kit.kind, t - dues[v]))
         if len(times) > 1:
             spreads.append(max(times) - min(times))
     return spreads, errors, missing
@@ -246,7 +246,15 @@ async def main(args):
                        figures(spread_plain), "%d writes missing" % missing_plain))
         report.append(("skew across %d kits, play-at %.2f s: p50 / p99 / max spread (ms)" % (len(kits), args.delay),
                        figures(spread_timed), "%d writes missing" % missing_timed))
-        report.append(("play-at: write time minus play-at (absolute), per kit and datum: p50 / p99 / max (ms)", figures(errors), ""))
+        report.append(("play-at: write time minus play-at (absolute), per kit and datum: p50 / p99 / max (ms)",
+                       figures([abs(e) for _, e in errors]), "through this process's own /clock estimate"))
+        for kind, name in (("pi", "Pi client"), ("fw", "firmware")):
+            signed = [e for k, e in errors if k == kind]
+            if signed:
+                report.append(("play-at, %s: write minus play-at, signed: p1 / p50 / p99 (ms)" % name,
+                               "%.1f / %.1f / %.1f" % (percentile(signed, 1), percentile(signed, 50),
+                                                       percentile(signed, 99)),
+                               "negative: early (clock estimate), positive: late (wake-up)"))
         delays = sorted(k.base_ms for k in kits)
         report.append(("network delay per kit (ms, one way, before jitter)",
                        "%.0f .. %.0f" % (delays[0], delays[-1]), "jitter 0..%g ms per chunk" % args.jitter_ms))

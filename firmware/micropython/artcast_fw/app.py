@@ -108,9 +108,11 @@ class App:
                     break
 
     def _on_value(self, key, value, play_at):
-        if play_at is not None:
+        if play_at is None:
+            self.outputs.on_value(key, value)
+        else:
             self.timekeeper.used = True     # from now on, keep the server's time
-        self.outputs.on_value(key, value, play_at)
+            self.outputs.on_value(key, value, play_at)
 
     def _on_online(self, key, online):
         self.outputs.on_online(key, online)

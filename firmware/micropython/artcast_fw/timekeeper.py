@@ -57,10 +57,13 @@ class TimeKeeper:
 
     def sample(self):
         est = self.estimator
-        s = socket.socket()
+        s = None
         try:
+            # The name's first address (IPv4 first, as the pollers try them).
+            family, addr = self.resolver.lookup(self.host, self.port)[0]
+            s = socket.socket(family, socket.SOCK_STREAM)
             s.settimeout(TIMEOUT_S)
-            s.connect(self.resolver.lookup(self.host, self.port))
+            s.connect(addr)
             request = build_get(self.host, self.port, self.path)
             t0 = time.ticks_ms()
             s.send(request)
@@ -86,4 +89,5 @@ class TimeKeeper:
             est.failed(time.ticks_ms())
             return False
         finally:
-            s.close()
+            if s is not None:
+                s.close()

@@ -1,6 +1,7 @@
 # Datagrams: what sources multicast and servers receive (PROTOCOL.md).
 #
 # Data:          UTF-8 JSON  [key, value]            group 224.1.1.1 port 5007
+#                (or [key, value, {"delay": s} | {"at": server_ms}]: play-at)
 # Registration:  UTF-8 JSON  [key, {"description": ..., "provenance": ...,
 #                                   "license": {"uri": ..., "title": ...} | null}]
 #                                                    group 224.1.1.1 port 5008
@@ -34,6 +35,11 @@ HINT_FIELDS = ("unit", "min", "max", "choices")
 MAX_UNIT = 20
 MAX_CHOICES = 20
 MAX_CHOICE_TEXT = 40
+
+# Play-at (PROTOCOL.md, "Play-at"): a datum may ask to take effect later,
+# by its own third element or by its key's registration ("delay"). At most
+# this many seconds later: a typo must not hold a value on every kit for hours.
+MAX_PLAY_DELAY_S = 60
 
 # A value nests at most this deep ([[1]] is 2 levels). Deeper datagrams are
 # dropped ("too-deep"): far beyond any reading, and it keeps every parser
@@ -101,7 +107,7 @@ def _value_problem(value):
     return None
 
 
-def _decode_pair(payload):
+def _decode_pair(payload, most=2):
     if len(payload) > MAX_DATAGRAM_BYTES:
         raise WireError("too-large", "datagram is %d bytes (limit %d)" % (len(payload), MAX_DATAGRAM_BYTES))
     try:
@@ -114,7 +120,7 @@ def _decode_pair(payload):
         raise WireError("not-json", "datagram is not JSON")
     except RuntimeError:        # CPython's RecursionError; MicroPython's parser does not recurse
         raise WireError("too-deep", "value nests deeper than %d levels" % MAX_DEPTH)
-    if not isinstance(pair, list) or len(pair) != 2:
+    if not isinstance(pair, list) or not 2 <= len(pair) <= most:
         raise WireError("not-pair", "datagram is not a JSON array [key, value]")
     problem = key_problem(pair[0])
     if problem is not None:
@@ -135,8 +141,46 @@ def parse_datum(payload):
     >>> parse_datum(b'["test/tick", 3]')
     ('test/tick', 3)
     """
-    pair = _decode_pair(payload)
-    return pair[0], pair[1]
+    key, value, _ = parse_datum_at(payload)
+    return key, value
+
+
+def delay_problem(delay):
+    """Why `delay` is not a usable play-at delay in seconds, or None."""
+    if isinstance(delay, bool) or not isinstance(delay, (int, float)):
+        return "delay is not a number of seconds"
+    if not 0 <= delay <= MAX_PLAY_DELAY_S:
+        return "delay is not 0 to %d seconds" % MAX_PLAY_DELAY_S
+    return None
+
+
+def parse_datum_at(payload):
+    """Bytes of a data datagram -> (key, value, play), where play is None
+    (the 2012 form [key, value]: as soon as it arrives), {"delay": seconds}
+    or {"at": server_ms} (a whole number). Unknown fields of the third
+    element are ignored; "at" wins over "delay".
+
+    >>> parse_datum_at(b'["k", 3, {"delay": 0.25}]')
+    ('k', 3, {'delay': 0.25})
+    """
+    pair = _decode_pair(payload, 3)
+    if len(pair) == 2:
+        return pair[0], pair[1], None
+    extra = pair[2]
+    if not isinstance(extra, dict):
+        raise WireError("bad-play-at", "the third element is not {\"delay\": s} or {\"at\": ms}")
+    at = extra.get("at")
+    if at is not None:
+        if isinstance(at, bool) or not isinstance(at, (int, float)) or not 0 <= at < 1e15:
+            raise WireError("bad-play-at", "play-at \"at\" is not a time in milliseconds")
+        return pair[0], pair[1], {"at": int(at)}
+    delay = extra.get("delay")
+    if delay is not None:
+        problem = delay_problem(delay)
+        if problem is not None:
+            raise WireError("bad-play-at", "play-at " + problem)
+        return pair[0], pair[1], {"delay": delay}
+    return pair[0], pair[1], None
 
 
 def _check_text(meta, field, label):
@@ -175,6 +219,11 @@ def parse_registration(payload):
         _check_text(lic, "title", "license title")
         lic = {"uri": lic["uri"], "title": lic.get("title")}
     clean = {}
+    if "delay" in meta:     # play-at for every datum of the key; null clears it
+        delay = meta["delay"]
+        if delay is not None and delay_problem(delay) is not None:
+            raise WireError("bad-registration", "registration " + delay_problem(delay))
+        clean["delay"] = delay
     for field in REGISTRATION_FIELDS:
         if field in meta:
             clean[field] = lic if field == "license" else meta[field]
@@ -231,8 +280,9 @@ def _checked_size(data):
     return data
 
 
-def encode_datum(key, value):
-    """(key, value) -> the bytes a source multicasts.
+def encode_datum(key, value, delay=None, at=None):
+    """(key, value) -> the bytes a source multicasts: the 2012 form, or with
+    `delay` (seconds) or `at` (server ms) the play-at form [key, value, {...}].
 
     Raises ValueError (caller's mistake) for a bad key, a value JSON cannot
     encode, or a datum over MAX_DATAGRAM_BYTES.
@@ -242,7 +292,14 @@ def encode_datum(key, value):
     """
     _checked_key(key)
     try:
-        text = json.dumps([key, value])
+        if at is not None:
+            text = json.dumps([key, value, {"at": int(at)}])
+        elif delay is not None:
+            if delay_problem(delay) is not None:
+                raise ValueError(delay_problem(delay))
+            text = json.dumps([key, value, {"delay": delay}])
+        else:
+            text = json.dumps([key, value])
         # MicroPython's dumps writes "<object>" instead of raising: re-read.
         json.loads(text)
     except (TypeError, ValueError):
@@ -251,10 +308,11 @@ def encode_datum(key, value):
 
 
 def encode_registration(key, description=None, provenance=None, license=None,
-                        unit=None, min=None, max=None, choices=None):
+                        unit=None, min=None, max=None, choices=None, delay=None):
     """Registration bytes. `license` is None or {"uri": ..., "title": ...};
-    `unit`, `min`, `max`, `choices` are optional hints for controls (sent
-    only when given).
+    `unit`, `min`, `max`, `choices` are optional hints for controls and
+    `delay` (seconds) asks servers to stamp every datum with a play-at (each
+    sent only when given).
 
     >>> encode_registration("k", "A key", "me")
     b'["k", {"description": "A key", "provenance": "me", "license": null}]'
@@ -271,8 +329,10 @@ def encode_registration(key, description=None, provenance=None, license=None,
         raise ValueError(problem)
     fields = REGISTRATION_FIELDS + tuple(f for f in HINT_FIELDS if meta[f] is not None)
     # A fixed field order keeps the bytes identical from run to run.
-    text = "[%s, {%s}]" % (
-        json.dumps(_checked_key(key)),
-        ", ".join("%s: %s" % (json.dumps(f), json.dumps(meta[f])) for f in fields),
-    )
+    text = ", ".join("%s: %s" % (json.dumps(f), json.dumps(meta[f])) for f in fields)
+    if delay is not None:
+        if delay_problem(delay) is not None:
+            raise ValueError(delay_problem(delay))
+        text += ", \"delay\": %s" % json.dumps(delay)
+    text = "[%s, {%s}]" % (json.dumps(_checked_key(key)), text)
     return _checked_size(text.encode("utf-8"))

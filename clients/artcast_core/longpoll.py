@@ -47,6 +47,7 @@ class LongPoll:
         self.fmt = fmt
         self.etag = None
         self.primed = False  # True once the wait=0 request has been answered
+        self.play_at = None  # the last value's Artcast-Play-At (server ms), or None
 
     def socket_timeout(self):
         """Seconds a client should wait for the answer to `request()`."""
@@ -96,6 +97,7 @@ class LongPoll:
             value = text
         self.primed = True
         self.etag = headers.get("etag")
+        self.play_at = _play_at(headers.get("artcast-play-at"))
         return True, value
 
     def handle_bytes(self, data):
@@ -105,3 +107,14 @@ class LongPoll:
     def reset(self):
         """After the connection broke: ask for the current value again."""
         self.primed = False
+
+
+def _play_at(text):
+    """Artcast-Play-At -> server ms, or None (absent, or not a number:
+    then the value is shown at once, as from a server without play-at)."""
+    if text is None:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        return None

@@ -142,7 +142,7 @@ def _owner_text(owner):
 
 def check_output(obj, path):
     need_object(obj, path)
-    only_fields(obj, path, ("key", "field", "device", "mapping", "motion", "on_disconnect", "name"))
+    only_fields(obj, path, ("key", "field", "device", "mapping", "motion", "on_disconnect", "name", "sync"))
     key = get_str(obj, "key", path)
     problem = key_problem(key)
     if problem is not None:
@@ -165,6 +165,8 @@ def check_output(obj, path):
     out["mapping"] = check_mapping(obj["mapping"], sub(path, "mapping"), device)
     out["motion"] = check_motion(obj.get("motion"), sub(path, "motion"), device)
     out["on_disconnect"] = check_on_disconnect(obj.get("on_disconnect"), sub(path, "on_disconnect"), device)
+    # Honour a datum's play-at (hold the value until then); false: show at once.
+    out["sync"] = get_bool(obj, "sync", path, default=True)
     return out
 
 

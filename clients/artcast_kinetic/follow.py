@@ -25,11 +25,13 @@ from artcast_core.longpoll import DEFAULT_HOLD, LongPoll
 
 log = logging.getLogger("artcast.kinetic")
 
-async def follow(url, key, on_value, on_link, hold=DEFAULT_HOLD, backoff=None, sleep=None):
+async def follow(url, key, on_value, on_link, hold=DEFAULT_HOLD, backoff=None, sleep=None, play_at=False):
     """Follow `key` forever (until cancelled).
 
     on_value(key, value) and on_link(key, online, reason) may be plain
     functions or coroutines. `sleep` is for tests (defaults to asyncio.sleep).
+    play_at=True: on_value(key, value, play_at) gets the value's
+    Artcast-Play-At too (server ms, or None; see shared_time.py).
     """
     host, port, prefix = parse_url(url)
     poll = LongPoll(key, hold=hold, prefix=prefix)
@@ -61,7 +63,10 @@ async def follow(url, key, on_value, on_link, hold=DEFAULT_HOLD, backoff=None, s
                 log.info("%s: following on %s", key, url)
                 await _call(on_link, key, True, "connected")
             if changed:
-                await _call(on_value, key, value)
+                if play_at:     # on_value(key, value, its Artcast-Play-At or None)
+                    await _call(on_value, key, value, poll.play_at)
+                else:
+                    await _call(on_value, key, value)
     finally:
         conn.close()
 

@@ -9,17 +9,21 @@ the backend clock's time, changed device states come back through one
 write call. This shell adds the asyncio side: one follow() task per
 distinct key (outputs sharing a key share the poll), a frame task that
 runs FPS times a second while anything moves and not at all when nothing
-does, logging, and the listeners the --simulate views hang on.
+does (and wakes exactly when a held play-at value is due), the clock
+samples for play-at (shared_time.py), logging, and the listeners the
+--simulate views hang on.
 """
 
 import asyncio
 import logging
 
+from artcast_core.clock import ClockEstimator
 from artcast_core.colour import as_hex
 from artcast_core.mapping import MappingError, pin_level, servo_pulse_us
 from artcast_core.piece import device_where
 from artcast_core.runtime import PieceRuntime
 from artcast_kinetic.follow import follow
+from artcast_kinetic.shared_time import _first, keep_time, local_ms
 
 log = logging.getLogger("artcast.kinetic")
 
@@ -44,6 +48,10 @@ class PieceRunner:
         self.keys = self.runtime.keys
         self.listeners = []     # called with no arguments after every frame that wrote something
         self._wake = None
+        # Play-at: the server's clock in ms of the backend's clock.
+        self.estimator = ClockEstimator()
+        self.unsynced = 0       # play-at values shown at once: no clock estimate yet
+        self._clock_wake = asyncio.Event()
 
     # --- devices --------------------------------------------------------
 
@@ -77,8 +85,17 @@ class PieceRunner:
 
     # --- values in -------------------------------------------------------
 
-    def deliver(self, key, value):
-        for i, e in self.runtime.accept(key, value, self.clock.now()):
+    def deliver(self, key, value, play_at=None):
+        """A value from the poll; `play_at` its Artcast-Play-At (server ms) or None."""
+        due = None
+        if play_at is not None:
+            self._clock_wake.set()          # keep_time starts on the first play-at
+            local = self.estimator.to_local(play_at)
+            if local is None:
+                self.unsynced += 1
+            else:
+                due = local / 1000.0
+        for i, e in self.runtime.accept(key, value, self.clock.now(), due):
             if isinstance(e, MappingError):
                 log.warning("outputs[%d] (%s): ignored value %s: %s", i, key, _short(value), e)
             else:   # a bug: the traceback goes to the log
@@ -88,6 +105,9 @@ class PieceRunner:
         self._notify()      # the value shown changed even if no device did
 
     def link(self, key, online, reason=""):
+        if online and self.online.get(key) is False and self.estimator.best is not None:
+            self.estimator.reconnected(local_ms(self.clock))     # maybe another server: fresh samples
+            self._clock_wake.set()
         self.runtime.link(key, online, self.clock.now())
         self.frame()
         self._poke()
@@ -117,8 +137,11 @@ class PieceRunner:
     async def frame_loop(self):
         self._wake = asyncio.Event()
         while True:
+            due = self.runtime.next_due(self.clock.now())
             if self.moving():
-                await self.clock.sleep(1.0 / self.fps)
+                await self.clock.sleep(1.0 / self.fps if due is None else min(due, 1.0 / self.fps))
+            elif due is not None:
+                await _first(self.clock.sleep(due), self._wake.wait())
             else:
                 await self._wake.wait()
             self._wake.clear()
@@ -129,10 +152,11 @@ class PieceRunner:
     def tasks(self, hold=None):
         """Coroutines to run together: one follow() per key, plus frames."""
         hold = hold or self.piece.get("hold") or 20
-        coros = [self.frame_loop()]
+        coros = [self.frame_loop(), keep_time(self.server, self.estimator, self.clock, self._clock_wake)]
         for key in self.keys:
             backoff = self.backoff_factory() if self.backoff_factory else None
-            coros.append(follow(self.server, key, self.deliver, self.link, hold=hold, backoff=backoff))
+            coros.append(follow(self.server, key, self.deliver, self.link, hold=hold, backoff=backoff,
+                                play_at=True))
         return coros
 
     async def run(self, hold=None, extra=()):
@@ -172,7 +196,7 @@ class PieceRunner:
             item["where"] = device_where(dev)
             outs.append(item)
         return {"name": self.piece.get("name") or "piece", "server": self.server,
-                "backend": self.backend.name, "outputs": outs}
+                "backend": self.backend.name, "outputs": outs, "late": self.runtime.late}
 
 
 def _short(value):

@@ -5,6 +5,7 @@
     GET /artcasts/<key>     the key's next value (long-poll), or its live page
     GET /artcasts/<key>/history   the key's recent datums (JSON)
     GET /status             counters for the operator
+    GET /clock              the server's time in ms, for play-at (answered at once)
     GET /favicon.ico        204 (pages carry an inline icon)
     OPTIONS *               CORS preflight
 
@@ -166,6 +167,11 @@ def create_app(hub, settings):
             return error(400, "Bad key: " + problem)
         return control_page(key, hub.meta(key), int(hold_time(20, settings.poll_timeout))), 200, \
             {"Content-Type": "text/html; charset=UTF-8", "Cache-Control": "no-store"}
+
+    @app.get("/clock")
+    async def clock(request):
+        ms = hub.server_clock.ms()
+        return {"ms": ms}, 200, {"Artcast-Clock": "%d" % ms, "Cache-Control": "no-store"}
 
     @app.get("/artcasts/<path:key>")
     async def artcast(request, key):

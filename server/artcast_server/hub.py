@@ -25,6 +25,7 @@ import time
 
 from artcast_core.etag import etag_for, etag_matches
 from artcast_core.longpoll import NO_DATUM
+from artcast_server.clock import ServerClock
 from artcast_server.deadlines import Deadlines
 
 HISTORY = 120                   # datums per key in the ring (--history)
@@ -42,7 +43,7 @@ class Datum:
     encoded once however many clients wait for it.
     """
 
-    __slots__ = ("key", "value", "etag", "received", "rendered", "payload", "t")
+    __slots__ = ("key", "value", "etag", "received", "rendered", "payload", "t", "play_at")
 
     def __init__(self, key, value, payload, received, t=None):
         self.key = key
@@ -52,6 +53,7 @@ class Datum:
         self.rendered = {}
         self.payload = payload      # the exact datagram bytes (the state file keeps them)
         self.t = t                  # server receive time, Unix seconds
+        self.play_at = None     # server ms the value takes effect (Artcast-Play-At), or None
 
 
 class Artcast:
@@ -113,6 +115,7 @@ class Hub:
         self.report = None       # report(reason, message): a waiter failed (the error log, rate-limited)
         self.on_change = None    # called after a datum or registration changes what is known
         self.extras = {}         # /status name -> callable, e.g. the kernel's drop count
+        self.server_clock = ServerClock(clock)   # GET /clock and play-at stamps
         self.started = clock()
         self.artcasts = {}       # key -> Artcast
         self.waiters = {}        # key -> {waiter: its If-None-Match or None}, in arrival order
@@ -148,15 +151,17 @@ class Hub:
             artcast = self.artcasts[key] = Artcast(key)
         return artcast
 
-    def publish(self, key, value, payload, t=None):
+    def publish(self, key, value, payload, t=None, play_at=None):
         """A datum arrived: remember it and answer everyone waiting on `key`,
         except those whose If-None-Match already names this very datum (a
-        duplicate datagram, or a client that got it from another server)."""
+        duplicate datagram, or a client that got it from another server).
+        `play_at`: server ms the value should take effect (clock.play_at)."""
         artcast = self._artcast(key)
         if artcast is None:
             return None
         self.datums_received += 1
         datum = self._set(artcast, value, payload, self.wall_clock() if t is None else t)
+        datum.play_at = play_at
         waiters = self.waiters.pop(key, None)
         if waiters:
             bare = datum.etag[1:-1]

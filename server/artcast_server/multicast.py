@@ -19,9 +19,10 @@ import os
 import socket
 import struct
 
-from artcast_core.datagram import parse_datum, parse_registration
+from artcast_core.datagram import parse_datum_at, parse_registration
 from artcast_core.errors import WireError
 from artcast_core.signing import is_signed, unwrap
+from artcast_server.clock import play_at
 
 RECEIVE_BUFFER = 1 << 20     # 1 MiB: room for a burst while the loop is busy
 MAX_READ = 65535             # a UDP datagram can be this long; we refuse > 8 KB later
@@ -149,13 +150,15 @@ def data_handler(hub, report, verifier=None):
     """
     def handle(payloads):
         latest = {}
-        for payload, (key, value) in _parsed(payloads, parse_datum, hub, report, "data", verifier):
+        for payload, (key, value, play) in _parsed(payloads, parse_datum_at, hub, report, "data", verifier):
             older = latest.get(key)
             if older is not None:
                 hub.superseded(key, older[1])   # into the history only: nobody waits for it
-            latest[key] = (value, payload)
-        for key, (value, payload) in latest.items():
-            hub.publish(key, value, payload)
+            latest[key] = (value, payload, play)
+        now_ms = hub.server_clock.ms()      # play-at is receive-time based (PROTOCOL.md)
+        for key, (value, payload, play) in latest.items():
+            hub.publish(key, value, payload,
+                        play_at=play_at(play, hub.meta(key).get("delay"), now_ms))
     return handle
 
 

@@ -105,6 +105,8 @@ def value_response(datum, media, meta):
     link = license_link(meta)
     if link:
         headers["Link"] = link
+    if datum.play_at is not None:       # only then: a 2012 client sees no change
+        headers["Artcast-Play-At"] = "%d" % datum.play_at
     response = Response(rendered(datum, media), 200, headers)
     response.datum = datum          # lets the server write its cached bytes instead
     response.media = media
@@ -153,10 +155,14 @@ REASONS = {
 }
 
 
+# What a browser's script may read (Artcast-*: play-at, PROTOCOL.md).
+EXPOSED = "ETag, Link, Retry-After, Artcast-Play-At, Artcast-Clock"
+
+
 def add_common_headers(response, settings):
     """CORS headers every response carries, and a reason phrase."""
     headers = response.headers
     headers["Access-Control-Allow-Origin"] = settings.cors_origin
-    headers["Access-Control-Expose-Headers"] = "ETag, Link, Retry-After"
+    headers["Access-Control-Expose-Headers"] = EXPOSED
     if response.reason is None:
         response.reason = REASONS.get(response.status_code, "Unknown")

@@ -3,7 +3,7 @@
 # real MicroPython unix port (via the runner in tests/support/micropython.py).
 
 from artcast_core.backoff import Backoff
-from artcast_core.datagram import (encode_datum, encode_registration, parse_datum, parse_registration,
+from artcast_core.datagram import (encode_datum, encode_registration, parse_datum, parse_datum_at, parse_registration,
                                    MAX_DATAGRAM_BYTES)
 from artcast_core.errors import WireError
 from artcast_core.etag import etag_for, etag_matches
@@ -55,10 +55,39 @@ def test_parse_datum_errors_by_reason():
     raises("not-json", parse_datum, b"[1,")
     raises("not-pair", parse_datum, b'{"a": 1}')
     raises("not-pair", parse_datum, b'["k"]')
-    raises("not-pair", parse_datum, b'["k", 1, 2]')
+    raises("not-pair", parse_datum, b'["k", 1, {}, 2]')
+    raises("bad-play-at", parse_datum, b'["k", 1, 2]')
     raises("bad-key", parse_datum, b'[1, 2]')
     raises("bad-key", parse_datum, b'["a//b", 2]')
     raises("too-large", parse_datum, b"x" * (MAX_DATAGRAM_BYTES + 1))
+
+
+def test_play_at_datum_forms():
+    # The third element is play-at (PROTOCOL.md); the 2012 form is unchanged.
+    assert parse_datum_at(b'["k", 1]') == ("k", 1, None)
+    assert parse_datum_at(b'["k", 1, {"delay": 0.25}]') == ("k", 1, {"delay": 0.25})
+    assert parse_datum_at(b'["k", 1, {"at": 1800000000123, "delay": 1}]') == ("k", 1, {"at": 1800000000123})
+    assert parse_datum_at(b'["k", 1, {"later": 1}]') == ("k", 1, None)    # unknown fields ignored
+    assert parse_datum(b'["k", 1, {"delay": 0.25}]') == ("k", 1)
+    for bad in (b'["k", 1, [0.25]]', b'["k", 1, {"delay": -0.1}]', b'["k", 1, {"delay": 61}]',
+                b'["k", 1, {"delay": "1"}]', b'["k", 1, {"at": -5}]', b'["k", 1, {"at": false}]'):
+        raises("bad-play-at", parse_datum_at, bad)
+    assert encode_datum("k", 1) == b'["k", 1]'
+    assert parse_datum_at(encode_datum("k", 1, delay=0.5)) == ("k", 1, {"delay": 0.5})
+    assert parse_datum_at(encode_datum("k", 1, at=1234)) == ("k", 1, {"at": 1234})
+    assert parse_registration(encode_registration("k", delay=0.25))[1]["delay"] == 0.25
+    assert parse_registration(b'["k", {"delay": null}]') == ("k", {"delay": None})
+    raises("bad-registration", parse_registration, b'["k", {"delay": 99}]')
+
+
+def test_longpoll_reads_play_at():
+    poll = LongPoll("k")
+    poll.handle(200, {"etag": '"a"'}, b"1")
+    assert poll.play_at is None                           # a 2012 answer
+    poll.handle(200, {"etag": '"b"', "artcast-play-at": "1800000000250"}, b"2")
+    assert poll.play_at == 1800000000250
+    poll.handle(200, {"etag": '"c"', "artcast-play-at": "soon"}, b"3")
+    assert poll.play_at is None                           # garbage: shown at once
 
 
 def test_registration_roundtrip_and_errors():

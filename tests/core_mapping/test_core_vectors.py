@@ -2,7 +2,7 @@
 # Plain functions and bare asserts: pytest runs them under CPython and
 # test_core_mapping_micropython.py runs this same module under MicroPython.
 
-from vector_runner import load_vectors, run_case, run_invalid
+from vector_runner import load_vectors, run_case, run_clock_case, run_invalid
 
 
 def test_vectors_file_documents_its_format():
@@ -47,3 +47,25 @@ def test_a_wrong_expectation_is_caught():
     spoiled = {"name": "spoiled", "output": case["output"],
                "steps": [{"value": 15, "expect": {"angle": 91}}]}
     assert run_case(spoiled) == ["spoiled step 0: angle is 90.0, expected 91"]
+
+
+def test_every_clock_vector_matches():
+    problems = []
+    for case in load_vectors()["clock"]:
+        problems.extend(run_clock_case(case))
+    assert not problems, "\n".join(problems)
+
+
+def test_a_wrong_clock_expectation_is_caught():
+    spoiled = {"name": "spoiled", "steps": [{"sample": [0, 1000, 10], "used": True},
+                                            {"to_local": [1000, 6]}, {"due": [10, False]}]}
+    assert run_clock_case(spoiled) == ["spoiled step 1: to_local is 5, expected 6",
+                                       "spoiled step 2: due is True, expected False"]
+
+
+def test_play_at_vectors_cover_held_late_and_unsynced():
+    cases = [c for c in load_vectors()["valid"] if c["name"].startswith("play-at:")]
+    steps = [s for c in cases for s in c["steps"]]
+    assert any(s.get("due", 0) > 0 for s in steps) and any(s.get("due", 0) < 0 for s in steps)
+    assert any(c["output"].get("sync") is False for c in cases)
+    assert any(s["expect"].get("late") for s in steps)

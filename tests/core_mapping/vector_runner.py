@@ -7,6 +7,7 @@
 
 import json
 
+from artcast_core.clock import ClockEstimator
 from artcast_core.mapping import MappingError, pin_level, servo_pulse_us
 from artcast_core.piece import check_outputs
 from artcast_core.runtime import PieceRuntime
@@ -82,7 +83,8 @@ def run_case(case):
         step = steps[i]
         now += _ms(step.get("idle", 0))   # time passes, no frame runs
         if "value" in step:
-            failed = runtime.accept(spec["key"], step["value"], now)
+            due = now + _ms(step["due"]) if "due" in step else None
+            failed = runtime.accept(spec["key"], step["value"], now, due)
             for _, e in failed:
                 if not isinstance(e, MappingError):   # a bug, not a refusal
                     problems.append("%s step %d: value %r raised %r" % (name, i, step["value"], e))
@@ -94,7 +96,9 @@ def run_case(case):
             runtime.link(spec["key"], step["online"], now)
         now += _ms(step.get("dt", 0))
         runtime.frame(now)
-        problems.extend(_compare(name, i, observe(out, out.last), step["expect"]))
+        seen = observe(out, out.last)
+        seen["late"] = runtime.late
+        problems.extend(_compare(name, i, seen, step["expect"]))
     return problems
 
 
@@ -103,7 +107,8 @@ def _ignore(index, state):
 
 
 def _ms(seconds):
-    return int(seconds * 1000 + 0.5)
+    # Round half away from zero: a play-at may lie in the past (negative).
+    return int(seconds * 1000 + 0.5) if seconds >= 0 else -int(-seconds * 1000 + 0.5)
 
 
 def _elapsed_ms(now, then):
@@ -118,3 +123,49 @@ def run_invalid(case):
             return ["%s: error names %r, expected %r (%s)" % (case["name"], e.path, case["path"], e)]
         return []
     return ["%s: was accepted, expected an error at %s" % (case["name"], case["path"])]
+
+
+def _wrapping(period):
+    half = period // 2
+
+    def diff(a, b):
+        return ((a - b + half) % period) - half
+
+    def add(t, ms):
+        return (t + ms) % period
+    return diff, add
+
+
+def run_clock_case(case):
+    """One "clock" case through artcast_core.clock.ClockEstimator (with
+    wrapping local ticks when the case says so) -> list of problems."""
+    name = case["name"]
+    if "wrap" in case:
+        diff, add = _wrapping(case["wrap"])
+        est = ClockEstimator(diff=diff, add=add)
+    else:
+        est = ClockEstimator()
+    problems = []
+    steps = case["steps"]
+    for i in range(len(steps)):
+        step = steps[i]
+        if "sample" in step:
+            t0, server_ms, t1 = step["sample"]
+            used = est.sample(t0, server_ms, t1)
+            if used != step["used"]:
+                problems.append("%s step %d: sample used is %r, expected %r" % (name, i, used, step["used"]))
+        elif "to_local" in step:
+            got = est.to_local(step["to_local"][0])
+            if got != step["to_local"][1]:
+                problems.append("%s step %d: to_local is %r, expected %r" % (name, i, got, step["to_local"][1]))
+        elif "due" in step:
+            got = est.due(step["due"][0])
+            if got != step["due"][1]:
+                problems.append("%s step %d: due is %r, expected %r" % (name, i, got, step["due"][1]))
+        elif "failed" in step:
+            est.failed(step["failed"])
+        elif "reconnected" in step:
+            est.reconnected(step["reconnected"])
+        else:
+            problems.append("%s step %d: unknown step %r" % (name, i, step))
+    return problems

@@ -21,7 +21,7 @@ def build_vectors(tmp_path):
 
 def parse_state(line):
     fields = dict(part.split("=", 1) for part in line.split()[1:])
-    state = {"rejected": int(fields.pop("rejected"))}
+    state = {"rejected": int(fields.pop("rejected")), "late": int(fields.pop("late"))}
     for name, text in fields.items():
         if name == "pixels":
             state[name] = [[int(c) for c in px.split(",")] for px in text.split(";")]
@@ -46,7 +46,9 @@ def test_sketch_mapping_matches_shared_vectors(tmp_path):
         for step in case["steps"]:
             if "idle" in step:
                 lines.append("IDLE %r" % step["idle"])
-            if "value" in step:
+            if "value" in step and "due" in step:
+                lines.append("DUE %r %s" % (step["due"], json.dumps(step["value"])))
+            elif "value" in step:
                 lines.append("VALUE " + json.dumps(step["value"]))
             if "online" in step:
                 lines.append("ONLINE %d" % step["online"])
@@ -98,6 +100,8 @@ def test_sketch_refuses_bad_output_descriptions(tmp_path):
         ('{"key": "k", "device": {"type": "neopixel", "pin": 1, "count": 3}', "output: is not valid JSON"),
         ('{"key": "k", "device": {"type": "pwm", "pin": 1}, "mapping": {"type": "linear", "from": [1, 1]}}',
          "mapping.from: the two ends must differ"),
+        ('{"key": "k", "device": {"type": "pin", "pin": 1}, "mapping": {"type": "direct"}, "sync": "yes"}',
+         "sync: must be true or false"),
     ]
     proc = subprocess.run([binary], input="".join("CASE %s\n" % b for b, _ in bad),
                           capture_output=True, text=True, timeout=30)
@@ -126,3 +130,53 @@ def test_sketch_server_url_matches_shared_vectors(tmp_path):
         assert got[url] == "OK %s %d %s|" % (host, port, prefix), url
     for url, _ in vectors["refused"]:
         assert got[url] == "NO", url
+
+
+def clock_commands(case):
+    """One "clock" vector as driver commands, and the answers expected."""
+    wrap = case.get("wrap")
+    bits = 32 if wrap is None else wrap.bit_length() - 1
+    assert wrap is None or wrap == 1 << bits
+    lines, expect = ["CLOCK %d" % bits], []
+    for step in case["steps"]:
+        if "sample" in step:
+            lines.append("SAMPLE %d %d %d" % tuple(step["sample"]))
+            expect.append("USED %d" % step["used"])
+        elif "to_local" in step:
+            lines.append("TOLOCAL %d" % step["to_local"][0])
+            local = step["to_local"][1]
+            expect.append("LOCAL " + ("null" if local is None else str(local)))
+        elif "due" in step:
+            lines.append("ISDUE %d" % step["due"][0])
+            expect.append("ISDUE %d" % step["due"][1])
+        elif "failed" in step:
+            lines.append("FAILED %d" % step["failed"])
+        elif "reconnected" in step:
+            lines.append("RECONNECTED %d" % step["reconnected"])
+        else:
+            raise AssertionError("unknown clock step %r" % step)
+    return lines, expect
+
+
+def test_sketch_clock_estimator_matches_shared_vectors(tmp_path):
+    binary = build_vectors(tmp_path)
+    with open(VECTORS) as f:
+        cases = json.load(f)["clock"]
+    lines, expect, names = [], [], []
+    for case in cases:
+        more_lines, more_expect = clock_commands(case)
+        lines += more_lines
+        expect += more_expect
+        names += [case["name"]] * len(more_expect)
+    # A spoiled expectation must show up: the checker can fail.
+    spoiled_lines, spoiled_expect = clock_commands(
+        {"name": "spoiled", "steps": [{"sample": [0, 1000, 10], "used": True}, {"to_local": [1000, 6]}]})
+    proc = subprocess.run([binary], input="\n".join(lines + spoiled_lines) + "\n",
+                          capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    answers = proc.stdout.splitlines()
+    assert len(answers) == len(expect) + len(spoiled_expect)
+    problems = ["%s: %s, expected %s" % (name, got, want)
+                for name, got, want in zip(names, answers, expect) if got != want]
+    assert not problems, "\n".join(problems)
+    assert answers[len(expect):] == ["USED 1", "LOCAL 5"] != spoiled_expect

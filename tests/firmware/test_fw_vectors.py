@@ -82,6 +82,8 @@ def test_firmware_matches_shared_vectors(board):
                 on = state["pin"] != (1 if dev.get("active_low") else 0)
                 if on != expect["on"]:
                     problems.append("%s: on %s, expected %s" % (where, on, expect["on"]))
+            if "late" in expect and rec[5] != expect["late"]:
+                problems.append("%s: late %s, expected %s" % (where, rec[5], expect["late"]))
             if dev["type"] == "pwm" and "duty" in expect:
                 duty = state["pwm"] / 65535.0
                 if abs(duty - expect["duty"]) > ONE_DUTY_STEP:

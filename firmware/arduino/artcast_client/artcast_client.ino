@@ -24,6 +24,7 @@
 #include <ESPmDNS.h>
 #include <WiFi.h>
 
+#include "artcast_clock.h"
 #include "artcast_config.h"
 #include "artcast_longpoll.h"
 #include "artcast_output.h"
@@ -100,6 +101,14 @@ static void write_output(int index) {
 // loop(), not at the next frame tick.
 static bool frame_now = false;
 
+// Shared time for play-at (PROTOCOL.md): the server's clock in millis().
+// Nothing is asked until a value carries a play-at (a plain artcast, or a
+// 2012 server, sees no /clock request); then three samples, again after
+// every reconnect, and one every ARTCAST_CLOCK_INTERVAL_MS.
+static artcast::ClockEstimator server_clock(32, ARTCAST_CLOCK_INTERVAL_MS);
+static bool clock_used = false;
+static unsigned long late_seen = 0;
+
 // ------------------------------------------------------------ server
 
 // The only blocking calls in loop(): each well inside the ESP32 core's 5 s
@@ -150,6 +159,7 @@ static int follower_count = 0;
 
 static void set_online(Follower& f, const char* key, bool online) {
   if (f.known && f.online == online) return;
+  if (online) server_clock.reconnected(millis());  // perhaps another server: fresh samples
   f.known = true;
   f.online = online;
   piece.link(key, online, millis());  // motion up to now first
@@ -198,7 +208,18 @@ static void finish(Follower& f) {
 #endif
     // Motion up to now first (so a fade starts from where the strip really
     // is and lasts its full time), then the new target drawn at once.
-    if (piece.accept(key, value, millis())) Serial.printf("artcast: %s: ignored value %s\n", key, value);
+    // With a play-at, outputs that sync hold it until that moment.
+    unsigned long due = 0;
+    bool has_due = false;
+    if (f.poll.has_play_at()) {
+      clock_used = true;
+      has_due = server_clock.to_local(f.poll.play_at(), due);
+    }
+    if (piece.accept(key, value, millis(), has_due, due)) Serial.printf("artcast: %s: ignored value %s\n", key, value);
+    if (piece.late() != late_seen) {
+      late_seen = piece.late();
+      Serial.printf("artcast: %s: value arrived after its play-at (%lu late so far)\n", key, late_seen);
+    }
     frame_now = true;
   }
 }
@@ -242,6 +263,47 @@ static bool step(Follower& f, unsigned long now) {
     finish(f);  // the server closed: the answer is complete
   } else if ((long)(now - f.deadline) >= 0) {
     fail(f, "no answer in time");
+  }
+  return false;
+}
+
+// One GET /clock (blocking, like a connect: at most one per loop()).
+static void sample_clock() {
+  if (!resolve_server()) {
+    server_clock.failed(millis());
+    return;
+  }
+  WiFiClient c;
+  static char buf[512];  // the whole answer: ~300 bytes of headers, a short body
+  int n = artcast::clock_request(buf, sizeof buf, host, port, prefix);
+  if (n < 0 || !c.connect(server_ip, port, CONNECT_TIMEOUT_MS)) {
+    server_clock.failed(millis());
+    return;
+  }
+  unsigned long t0 = millis();
+  size_t len = 0;
+  if (c.write((const uint8_t*)buf, n) == (size_t)n) {
+    unsigned long deadline = t0 + CONNECT_TIMEOUT_MS;
+    while ((c.connected() || c.available()) && (long)(millis() - deadline) < 0 && len < sizeof buf - 1) {
+      int got = c.read((uint8_t*)buf + len, sizeof buf - 1 - len);
+      if (got > 0) len += got;
+    }
+  }
+  unsigned long t1 = millis();
+  c.stop();
+  int64_t server_ms;
+  bool first = !server_clock.has_estimate();
+  if (!artcast::clock_answer(buf, len, server_ms)) {
+    server_clock.failed(t1);
+    Serial.println("artcast: clock sample failed");
+  } else if (server_clock.sample(t0, server_ms, t1) && first) {
+    Serial.printf("artcast: server clock found (round trip %ld ms)\n", server_clock.rtt());
+  }
+}
+
+static bool any_online() {
+  for (int i = 0; i < follower_count; i++) {
+    if (followers[i].known && followers[i].online) return true;
   }
   return false;
 }
@@ -328,12 +390,18 @@ void setup() {
 void loop() {
   unsigned long now = millis();
   if (check_wifi(now)) {
-    for (int i = 0; i < follower_count; i++) {
-      if (step(followers[i], now)) break;
+    if (clock_used && any_online() && server_clock.due(now)) {
+      sample_clock();
+    } else {
+      for (int i = 0; i < follower_count; i++) {
+        if (step(followers[i], now)) break;
+      }
     }
   }
   now = millis();
-  if (frame_now || now - piece.last_ms() >= ARTCAST_FRAME_MS) {
+  unsigned long wait;
+  bool held_due = piece.next_due(now, wait) && wait == 0;  // a held value's moment: draw it now
+  if (frame_now || held_due || now - piece.last_ms() >= ARTCAST_FRAME_MS) {
     frame_now = false;
     piece.frame(now);
   }

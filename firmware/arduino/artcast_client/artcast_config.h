@@ -84,6 +84,10 @@
 #ifndef ARTCAST_MAX_RESPONSE
 #define ARTCAST_MAX_RESPONSE 1024
 #endif
+// How often the server's clock is sampled for play-at, once in use (ms).
+#ifndef ARTCAST_CLOCK_INTERVAL_MS
+#define ARTCAST_CLOCK_INTERVAL_MS 300000UL
+#endif
 // Frames per second for fades and servo slews.
 #ifndef ARTCAST_FRAME_MS
 #define ARTCAST_FRAME_MS 20

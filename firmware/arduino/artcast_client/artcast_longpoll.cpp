@@ -12,7 +12,8 @@
 namespace artcast {
 
 LongPoll::LongPoll(const char* key, int hold, const char* prefix, bool text)
-    : key_(key), prefix_(prefix), hold_(hold), text_(text), primed_(false), status_(0) {
+    : key_(key), prefix_(prefix), hold_(hold), text_(text), primed_(false), status_(0),
+      has_play_at_(false), play_at_(0) {
   etag_[0] = '\0';
 }
 
@@ -58,6 +59,19 @@ static const char* header_value(const char* line, const char* name) {
   return line;
 }
 
+// A header's decimal milliseconds -> true and `out`; false if not a number.
+static bool parse_ms(const char* v, int64_t& out) {
+  int64_t x = 0;
+  int digits = 0;
+  while (*v >= '0' && *v <= '9' && digits < 18) {
+    x = x * 10 + (*v++ - '0');
+    digits++;
+  }
+  if (!digits || (*v != '\r' && *v != '\0' && *v != ' ')) return false;
+  out = x;
+  return true;
+}
+
 int LongPoll::handle(char* answer, size_t length, const char** value) {
   *value = 0;
   status_ = 0;
@@ -72,12 +86,15 @@ int LongPoll::handle(char* answer, size_t length, const char** value) {
   long content_length = -1;
   char new_etag[sizeof etag_];
   new_etag[0] = '\0';
+  bool has_play_at = false;
+  int64_t play_at = 0;
   // Walk header lines between the status line and the blank line.
   char* line = strstr(answer, "\r\n") + 2;
   while (line < end + 2) {
     char* eol = strstr(line, "\r\n");
     const char* v;
     if ((v = header_value(line, "content-length")) != 0) content_length = atol(v);
+    if ((v = header_value(line, "artcast-play-at")) != 0) has_play_at = parse_ms(v, play_at);
     if ((v = header_value(line, "etag")) != 0) {
       size_t n = (size_t)(eol - v);
       if (n >= sizeof new_etag) return -1;
@@ -100,8 +117,29 @@ int LongPoll::handle(char* answer, size_t length, const char** value) {
   }
   primed_ = true;
   strcpy(etag_, new_etag);
+  has_play_at_ = has_play_at;
+  play_at_ = play_at;
   *value = body;
   return 1;
+}
+
+int clock_request(char* buf, size_t size, const char* host, int port, const char* prefix) {
+  int n = snprintf(buf, size, "GET %s/clock HTTP/1.1\r\nHost: %s:%d\r\nConnection: close\r\n\r\n",
+                   prefix, host, port);
+  return (n < 0 || (size_t)n >= size) ? -1 : n;
+}
+
+bool clock_answer(char* answer, size_t length, int64_t& server_ms) {
+  answer[length] = '\0';  // caller keeps one spare byte
+  char* end = strstr(answer, "\r\n\r\n");
+  if (!end || strncmp(answer, "HTTP/1.", 7) != 0 || strncmp(answer + 8, " 200", 4) != 0) return false;
+  char* line = strstr(answer, "\r\n") + 2;
+  while (line < end + 2) {
+    const char* v = header_value(line, "artcast-clock");
+    if (v) return parse_ms(v, server_ms);
+    line = strstr(line, "\r\n") + 2;
+  }
+  return false;
 }
 
 bool text_as_json(const char* text, char* out, size_t size) {

@@ -22,6 +22,7 @@
 #define ARTCAST_LONGPOLL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 namespace artcast {
 
@@ -49,6 +50,9 @@ class LongPoll {
   const char* key() const { return key_; }
   bool primed() const { return primed_; }
   int last_status() const { return status_; }
+  // The last value's Artcast-Play-At (server ms), if it had one.
+  bool has_play_at() const { return has_play_at_; }
+  int64_t play_at() const { return play_at_; }
 
  private:
   const char* key_;
@@ -57,6 +61,8 @@ class LongPoll {
   bool text_;
   bool primed_;
   int status_;
+  bool has_play_at_;
+  int64_t play_at_;
 #if defined(__AVR__)
   char etag_[40];
 #else
@@ -91,6 +97,12 @@ class Backoff {
 // number 12: both become 12. Use the default JSON format when that
 // matters.) false if it does not fit in `size`.
 bool text_as_json(const char* text, char* out, size_t size);
+
+// GET <prefix>/clock (PROTOCOL.md, "Shared time"): the request into buf
+// (its length, or -1 if buf is too small), and the server's ms from a
+// complete answer (false: not a 200 with an Artcast-Clock header).
+int clock_request(char* buf, size_t size, const char* host, int port, const char* prefix);
+bool clock_answer(char* answer, size_t length, int64_t& server_ms);
 
 // "http://host:port/prefix" -> parts. false if it is not such a URL. A
 // trailing "/artcasts" (copied from the browser) is dropped; a URL naming

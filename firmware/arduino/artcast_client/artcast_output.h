@@ -110,6 +110,8 @@ struct Spec {
   bool safe;                     // "safe" (else "hold")
   int status_index;              // -1 = no status pixel
   Colour status_colour;
+  // play-at
+  bool sync;                     // hold values until their play-at (default true)
 };
 
 // The whole-supply brightness ceiling for one strip (power.py's

@@ -289,6 +289,10 @@ bool Output::configure(const char* text, char* error, size_t error_size) {
     else if (strcmp(action, "hold") != 0) return ck.fail("on_disconnect", "action", ARTCAST_MSG("must be \"hold\" or \"safe\""));
   }
 
+  // Honour a datum's play-at (PROTOCOL.md); false: show values at once.
+  s_.sync = true;
+  if (!ck.boolean(out, "", "sync", s_.sync)) return false;
+
   configured_ = true;
   brightness_ = s_.type == DEV_NEOPIXEL ? s_.brightness : 1.0;
   online_ = true;

@@ -49,11 +49,14 @@ class App:
         from artcast_core.longpoll import DEFAULT_HOLD
         from artcast_fw.outputs import Outputs
         from artcast_fw.poller import Poller, Resolver
+        from artcast_fw.timekeeper import TimeKeeper
         piece = cfg["piece"]
         host, port, prefix = parse_url(piece["server"])
         if hold is None:
             hold = piece["hold"] or DEFAULT_HOLD
-        self.outputs = Outputs(piece)
+        self.resolver = Resolver()
+        self.timekeeper = TimeKeeper(host, port, prefix, self.resolver)     # play-at
+        self.outputs = Outputs(piece, estimator=self.timekeeper.estimator)
         # Started after the outputs are built: when they do not fit the
         # heap, no watchdog is left running to reset the board in a loop.
         self.wdt = machine.WDT(timeout=int(cfg["watchdog_s"] * 1000))
@@ -62,11 +65,10 @@ class App:
                                     hostname=hostname,
                                     power_save=cfg["wifi"].get("power_save", False))
         self.poll = select.poll()
-        self.resolver = Resolver()
         self.pollers = []
         for key in self.outputs.keys():
             self.pollers.append(Poller(key, host, port, prefix, self.poll, self.resolver,
-                                       self.outputs.on_value, self.outputs.on_online,
+                                       self._on_value, self._on_online,
                                        hold=hold))
         self.loops = 0
         self.frames_off_until = None   # set after a MemoryError
@@ -81,6 +83,7 @@ class App:
         if self.station.check(now):
             for p in self.pollers:
                 p.step(now)
+            self.timekeeper.step(now)
         else:
             for p in self.pollers:
                 p.pause(now)
@@ -95,11 +98,25 @@ class App:
             w = p.wake_in(now)
             if w < wait:
                 wait = w
+        w = self.timekeeper.wait_ms(now)
+        if w is not None and w < wait:
+            wait = w
         for sock, events in self.poll.ipoll(wait):
             now = time.ticks_ms()
             for p in self.pollers:
                 if p.on_event(sock, events, now):
                     break
+
+    def _on_value(self, key, value, play_at):
+        if play_at is None:
+            self.outputs.on_value(key, value)
+        else:
+            self.timekeeper.used = True     # from now on, keep the server's time
+            self.outputs.on_value(key, value, play_at)
+
+    def _on_online(self, key, online):
+        self.outputs.on_online(key, online)
+        self.timekeeper.on_online(online, time.ticks_ms())
 
     def responses(self):
         return sum(p.responses for p in self.pollers)

@@ -10,6 +10,10 @@
 #   outs = Outputs(piece)               # piece = config.check(...)["piece"]
 #   outs.on_value("test/tick", 7)       # from the poller
 #   wait_ms = outs.tick(time.ticks_ms())   # None when nothing is moving
+#
+# Play-at: on_value gets the value's Artcast-Play-At (server ms) too; the
+# estimator (timekeeper.py) turns it into ticks_ms and the runtime holds
+# the value until then. tick() then asks to be called again exactly then.
 
 import time
 
@@ -56,11 +60,13 @@ def _elapsed(now, then):
 class Outputs:
     """All outputs of a checked piece ({"outputs": [...], "power": ...})."""
 
-    def __init__(self, piece, clock=time.ticks_ms):
+    def __init__(self, piece, clock=time.ticks_ms, estimator=None):
         self.runtime = PieceRuntime(piece, self._write, _elapsed)
         self.devices = [make_device(out.device) for out in self.runtime.outputs]
         self.clock = clock
+        self.estimator = estimator  # artcast_core.clock.ClockEstimator in ticks_ms, or None
         self.rejected = 0  # values that did not fit (logged, ignored)
+        self.unsynced = 0  # play-at values shown at once: no clock estimate yet
         self.runtime.start(clock())
 
     def keys(self):
@@ -70,15 +76,24 @@ class Outputs:
     def _write(self, i, state):
         write(self.devices[i], self.runtime.outputs[i].device, state)
 
-    def on_value(self, key, value):
+    def on_value(self, key, value, play_at=None):
         # Never let one odd value crash the board: after the restart
         # wait=0 would fetch the same value again. The runtime catches.
-        for i, e in self.runtime.accept(key, value, self.clock()):
+        due = None
+        if play_at is not None:
+            if self.estimator is not None:
+                due = self.estimator.to_local(play_at)
+            if due is None:
+                self.unsynced += 1
+        late = self.runtime.late
+        for i, e in self.runtime.accept(key, value, self.clock(), due):
             self.rejected += 1
             if isinstance(e, MappingError):
                 print("artcast: %s: ignored value: %s" % (key, e))
             else:
                 print("artcast: %s: value not handled: %r" % (key, e))
+        if self.runtime.late != late:
+            print("artcast: %s: value arrived after its play-at (%d late so far)" % (key, self.runtime.late))
 
     def on_online(self, key, online):
         self.runtime.link(key, online, self.clock())
@@ -86,10 +101,18 @@ class Outputs:
     def tick(self, now):
         """Advance motion to `now` and write what changed.
 
-        Returns ms until the next frame is needed, or None when all is still.
+        Returns ms until the next frame is needed (a frame while moving,
+        the moment a held value is due), or None when all is still.
         """
-        self.runtime.frame(now)
-        return FRAME_MS if self.runtime.moving() else None
+        runtime = self.runtime
+        runtime.frame(now)
+        wait = FRAME_MS if runtime.moving() else None
+        due = runtime.next_due(now)
+        if due is not None:
+            due = int(due * 1000)
+            if wait is None or due < wait:
+                wait = due
+        return wait
 
     def close(self):
         """Park every output (strip dark, servo released, pins off)."""

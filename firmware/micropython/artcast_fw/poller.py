@@ -9,7 +9,7 @@
 #   import select
 #   p = select.poll()
 #   poller = Poller("test/tick", "artcast.local", 8888, "", p, resolver,
-#                   on_value=lambda key, value: print(key, value))
+#                   on_value=lambda key, value, play_at: print(key, value))
 #   while True:
 #       now = time.ticks_ms()
 #       poller.step(now)                       # start / time out
@@ -85,7 +85,8 @@ def addresses(infos):
 
 
 class Poller:
-    """Follow one key; call on_value(key, value) for each new value and
+    """Follow one key; call on_value(key, value, play_at) for each new value
+    (play_at: its Artcast-Play-At in server ms, or None) and
     on_online(key, bool) when the server is reached / lost."""
 
     def __init__(self, key, host, port, prefix, poll, resolver,
@@ -247,7 +248,7 @@ class Poller:
         self.next_at = now
         self._set_online(True)
         if changed:
-            self.on_value(self.key, value)
+            self.on_value(self.key, value, self.lp.play_at)
         gc.collect()
 
     # --- failure and cleanup -------------------------------------------------

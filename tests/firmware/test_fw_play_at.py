@@ -1,0 +1,77 @@
+"""The firmware (MicroPython's unix port running main.py) honours play-at
+from a real server: it samples GET /clock, holds a value until its
+Artcast-Play-At on its own ticks_ms, shows a late one at once.
+
+Only lower bounds are asserted (a value must never show before its
+moment); how soon after is the benchmark's business (tests/bench/skew.py).
+The unix port's ticks_ms is CLOCK_MONOTONIC in ms, as CPython's
+time.monotonic(), so the test can read the board's record times."""
+
+import json
+import time
+
+from artcast_core.datagram import encode_datum, encode_registration
+from fwboard import wifi_config
+
+SYNCED = {"key": "k/sync", "device": {"type": "pin", "pin": 5}, "mapping": {"type": "direct"}}
+UNSYNCED = {"key": "k/sync", "device": {"type": "pin", "pin": 6}, "mapping": {"type": "direct"}, "sync": False}
+
+
+def server_to_monotonic_ms(server):
+    """This process's estimate: server ms -> time.monotonic() ms (best of 5)."""
+    best = None
+    for _ in range(5):
+        t0 = time.monotonic() * 1000
+        ms = json.loads(server.get("/clock")[2])["ms"]
+        t1 = time.monotonic() * 1000
+        if best is None or t1 - t0 < best[0]:
+            best = (t1 - t0, (t0 + t1) / 2, ms)
+    rtt, mid, ref = best
+    return lambda server_ms: mid + (server_ms - ref), rtt
+
+
+def online(server, b):
+    b.wait_for(lambda r: r[2] == 5, kind="pin", what="the synced pin set up")
+    deadline = time.monotonic() + 10
+    while server.status()["waiting_clients"] < 1:     # the long-poll is held: the board is online
+        assert time.monotonic() < deadline, b.console()
+        time.sleep(0.02)
+
+
+def test_firmware_holds_a_value_until_its_play_at(server, board):
+    b = board(wifi_config(server.url, [SYNCED, UNSYNCED]))
+    online(server, b)
+    to_local, rtt = server_to_monotonic_ms(server)
+    server.send_raw(encode_registration("k/sync", delay=0.4), server.register_port)
+    deadline = time.monotonic() + 5
+    while server.status()["registrations_received"] < 1:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    # The first play-at value is shown at once (no estimate yet) and starts the clock samples.
+    server.send("k/sync", 2)
+    b.wait_for(lambda r: r[2] == 6 and r[3] == 1, kind="pin", what="the first value")
+    b.wait_console("artcast: server clock found")
+    mark = b.mark()
+    server.send("k/sync", False)
+    unsynced = b.wait_for(lambda r: r[2] == 6 and r[3] == 0, kind="pin", since=mark, what="the unsynced pin")
+    synced = b.wait_for(lambda r: r[2] == 5 and r[3] == 0, kind="pin", since=mark, what="the synced pin")
+    play_at = int(server.get("/artcasts/k/sync?wait=0")[1]["artcast-play-at"])
+    due = to_local(play_at)
+    # Never before its moment (allowing both clock estimates' error) ...
+    assert synced[0] >= due - rtt / 2 - 15, (synced[0], due)
+    # ... while the output with "sync": false showed it on arrival.
+    assert synced[0] - unsynced[0] >= 300
+    assert "after its play-at" not in b.console()
+
+
+def test_firmware_shows_a_late_value_at_once_and_says_so(server, board):
+    b = board(wifi_config(server.url, [SYNCED]))
+    online(server, b)
+    past = json.loads(server.get("/clock")[2])["ms"] - 5000
+    server.send_raw(encode_datum("k/sync", 0, at=past))     # shown at once: no estimate yet
+    b.wait_console("artcast: server clock found")
+    server.send_raw(encode_datum("k/sync", 0, at=past + 1))
+    b.wait_console("value arrived after its play-at (1 late so far)")
+    mark = b.mark()
+    server.send_raw(encode_datum("k/sync", True, at=past + 2))
+    b.wait_for(lambda r: r[2] == 5 and r[3] == 1, kind="pin", since=mark, what="the late value")

@@ -26,6 +26,7 @@ from artcast_bridges.listen import matches
 from artcast_bridges.showfile import read_show
 from artcast_core.datagram import encode_datum, encode_registration, parse_datum, parse_registration
 from artcast_core.errors import WireError
+from artcast_core.signing import is_signed, unwrap
 from artcast_core.keys import key_problem
 
 
@@ -100,6 +101,11 @@ class Player:
                 return False
             if self.stop.is_set():
                 return False
+            if self.source.http is not None:        # HTTP publish: values only, re-encoded
+                if kind == "datum":
+                    self.source.send(*parse_datum(unwrap(payload)[-1] if is_signed(payload) else payload))
+                    self.sent += 1
+                continue
             port = self.source.data_port if kind == "datum" else self.source.register_port
             self.source.send_datagram(payload, port)
             self.sent += 1
@@ -132,6 +138,10 @@ def build_parser():
                         help="stop at this many seconds into the show")
     parser.add_argument("--keys", nargs="+", metavar="KEY", help="only these keys or patterns (recorded names)")
     parser.add_argument("--rename", action="append", metavar="OLD=NEW", help="send key OLD as NEW (repeatable)")
+    parser.add_argument("--server", metavar="URL",
+                        help="publish over HTTP to this server (POST /artcasts/<key>) instead of multicast; "
+                             "values only, re-encoded (new ETags), registrations are not sent")
+    parser.add_argument("--token", default=None, help="publish token for --server (default: $ARTCAST_TOKEN)")
     add_source_options(parser)
     return parser
 
@@ -158,8 +168,10 @@ def main(argv=None):
         print("artcast replay: nothing to send (check --keys, --from, --to)", file=sys.stderr)
         return 1
     apply_process_options(args)   # after reading the show: --daemonize moves to /
+    from artcast_source.http_publish import PublishError
     source = Source(group=args.group, data_port=args.data_port, register_port=args.registration_port,
-                    ttl=args.ttl, interface=args.multicast_interface, register_every=0)
+                    ttl=args.ttl, interface=args.multicast_interface, register_every=0,
+                    server=args.server, token=args.token)
     player = Player(source)
     print("artcast replay: %d datagrams over %.1f s from %s%s" % (
         len(steps), steps[-1][0] / args.speed, args.show, ", looping" if args.loop else ""),
@@ -169,6 +181,9 @@ def main(argv=None):
             pass
     except KeyboardInterrupt:
         pass
+    except PublishError as exc:
+        print("artcast replay: %s" % exc, file=sys.stderr)
+        return 1
     finally:
         source.close()
         print("artcast replay: %d datagrams sent" % player.sent, file=sys.stderr, flush=True)

@@ -191,3 +191,25 @@ def test_record_as_a_daemon(server, tmp_path):
     os.kill(pid, signal.SIGTERM)           # a process this test started, by its PID
     wait_until(lambda: not pidfile.exists(), what="the daemon to stop and remove its pidfile")
     assert read_lines(show)[1]["payload"] == '["dm/x", 5]'
+
+
+def test_replay_over_http_publish_with_a_token(server_factory, tmp_path):
+    live = server_factory()
+    other = server_factory("--publish-token", "replay-token-1")
+    show = tmp_path / "show.jsonl"
+    record_show(live, show, tmp_path)
+    follower = Follower(other, "rr/a")
+    follower.start()
+    replay = start_artcast(["replay", str(show), "--server", other.url, "--token", "replay-token-1"],
+                           tmp_path / "replay-http.log")
+    assert replay.wait(30) == 0, (tmp_path / "replay-http.log").read_text()
+    wait_until(lambda: len(follower.got) >= len(VALUES), what="the values published over HTTP")
+    follower.stop()
+    assert follower.values() == list(VALUES)
+    # no registration travels over HTTP; the values did
+    assert [e["key"] for e in json.loads(other.get("/artcasts")[2])] == ["rr/a"]
+    bad = start_artcast(["replay", str(show), "--server", other.url, "--token", "wrong-token"],
+                        tmp_path / "replay-bad.log")
+    assert bad.wait(30) == 1
+    assert "401" in (tmp_path / "replay-bad.log").read_text()
+    assert "Traceback" not in (tmp_path / "replay-bad.log").read_text()

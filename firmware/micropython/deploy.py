@@ -153,7 +153,6 @@ def write_manifest(out, version=None, targets=None, confirm_s=None):
     Default version: the core's version + the first 8 hex of the files' hash."""
     import hashlib
     import json
-    sys.path.insert(0, CORE_ROOT)
     from artcast_core import VERSION
     from artcast_core.firmware_manifest import MANIFEST_NAME, check_manifest
     files = {}

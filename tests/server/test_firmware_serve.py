@@ -114,3 +114,15 @@ def test_bad_manifest_is_refused_with_a_message(tmp_path, server_factory):
     srv = _serve(server_factory, fw)
     assert srv.get("/firmware/manifest.json")[0] == 404
     assert "files['../../etc/passwd']: the name has an empty, '.' or '..' segment" in srv.stderr()
+
+
+def test_http_publish_cannot_set_the_reserved_key(tmp_path, server_factory):
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "publish"))
+    from publish_support import TOKEN, post
+    fw = tmp_path / "fw"
+    make_bundle(fw, {"main.py": b"x\n"}, version="v1")
+    srv = server_factory("--firmware", str(fw), "--publish-token", TOKEN)
+    status, _, body = post(srv, "_firmware/manifest", {"version": "evil", "sha256": "0" * 64})
+    assert status == 403 and "published by the server itself" in body
+    assert _announced(srv)[0]["version"] == "v1"

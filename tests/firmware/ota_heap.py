@@ -96,6 +96,8 @@ def main():
                 json.dump(wifi_config(server.url, outputs(args.pixels), updates=updates), f)
             proc = run(folder, args.heap, args.polls)
             line = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""
+            if "Traceback" in proc.stdout:
+                print(proc.stdout[proc.stdout.index("Traceback"):].rsplit("\n", 2)[0])
             try:
                 results[updates] = r = json.loads(line)
             except ValueError:

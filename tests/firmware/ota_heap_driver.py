@@ -1,7 +1,8 @@
 # Runs under MicroPython (the 32-bit port at -X heapsize=100K) in a board
 # folder holding the compiled bundle and a config.json with a 300-pixel
 # strip: boot.py, the App, `polls` answers, then (updates on) the update the
-# server offers, sampling the free heap at every downloaded chunk.
+# server offers, sampling the free heap after a collection every 10 turns
+# of the loop and at every downloaded chunk.
 # Prints one JSON line.
 #
 #   micropython32 -X heapsize=100K ota_heap_driver.py 200
@@ -46,6 +47,7 @@ class Sampler:
 
     def feed(self):
         self.chunks += 1
+        gc.collect()            # the live heap, not garbage waiting for a collection
         free = gc.mem_free()
         if free < lowest[0]:
             lowest[0] = free
@@ -59,16 +61,19 @@ start = time.ticks_ms()
 try:
     while sum(p.responses for p in a.pollers[:1]) < polls and time.ticks_diff(time.ticks_ms(), start) < 60000:
         a.step(max_wait_ms=20)
-        free = gc.mem_free()
-        if free < lowest[0]:
-            lowest[0] = free
+        if a.loops % 10 == 0:
+            gc.collect()
+            free = gc.mem_free()
+            if free < lowest[0]:
+                lowest[0] = free
     result["outcome"] = "ran %d answers" % a.pollers[0].responses
     if config_updates:
         result["update_error"] = a.updater.last_error
 except SystemExit as e:
     result["outcome"] = "reset (update staged)" if e.args and e.args[0] == 77 else "exit %r" % (e.args,)
-except MemoryError:
+except MemoryError as e:
     result["outcome"] = "MemoryError"
+    sys.print_exception(e)
 result["lowest_free"] = lowest[0]
 if sampler is not None:
     result["chunks"] = sampler.chunks

@@ -172,6 +172,10 @@ def build_parser():
                      help="drop unsigned datagrams (needs --datagram-keys)")
     pub.add_argument("--signed-window", type=_positive_float, default=30.0, metavar="SECONDS",
                      help="a signed datagram's time may differ this much from this server's clock (default 30)")
+    web.add_argument("--mdns", choices=("auto", "on", "off"), default="auto",
+                     help="advertise this server as _artcast._tcp over mDNS so clients find it "
+                          "(auto, the default: only when --host is not a loopback address)")
+    web.add_argument("--mdns-name", metavar="NAME", help="the advertised name (default: artcast on <host name>)")
     kits = p.add_argument_group("ESP32 kits (firmware/README.md)")
     kits.add_argument("--firmware", metavar="DIR",
                       help="offer the firmware bundle that `deploy.py build --out DIR` wrote to the "
@@ -295,6 +299,7 @@ async def serve(args, tcp, udp, errors, access, security=(None, None, None)):
     firmware = Firmware(args.firmware, hub, errors).attach(app) if args.firmware else None
     http = HTTPServer(app, hub, settings, access, max_connections=args.max_connections)
     await http.start(tcp)
+    advertiser = await advertise(args, tcp, errors)
     on_data = data_handler(hub, errors.report, verifier)
     on_register = registration_handler(hub, errors.report, verifier)
     receivers = [Receiver(loop, sock, handle) for sock, handle in zip(udp, (on_data, on_register))]
@@ -321,6 +326,25 @@ async def serve(args, tcp, udp, errors, access, security=(None, None, None)):
         await state.close()
     if firmware is not None:
         firmware.close()
+    if advertiser is not None:
+        await advertiser.close()
+
+
+async def advertise(args, tcp, errors):
+    """Start the mDNS advertisement when --mdns asks for it (mdns.py)."""
+    from artcast_server.mdns import Advertiser, MdnsUnavailable, wanted
+    if not wanted(args.mdns, args.host):
+        return None
+    host, port = tcp.getsockname()[:2]
+    try:
+        advertiser = await Advertiser(host, port, args.mdns_name).start()
+    except (MdnsUnavailable, OSError) as exc:
+        if args.mdns == "on":
+            raise SystemExit("artcast-server: --mdns on: %s" % exc)
+        errors.error("not advertised over mDNS: %s" % exc)
+        return None
+    errors.info(advertiser.describe())
+    return advertiser
 
 
 def main(argv=None):

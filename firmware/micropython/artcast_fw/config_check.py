@@ -155,6 +155,9 @@ def check_piece(cfg):
         piece = shared.check_piece(data)
     except PieceError as e:
         raise ConfigError(str(e))
+    if piece["server"] == "auto":
+        raise ConfigError("server: a board cannot search for a server; give its URL, e.g. "
+                          "http://artcast.local:8888 (the Pi's mDNS name)")
     outputs = piece["outputs"]
     for i in range(len(outputs)):
         if outputs[i]["device"].get("pca9685") is not None:

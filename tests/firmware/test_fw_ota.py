@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 import time
 
 import pytest
@@ -243,3 +244,41 @@ def test_power_loss_mid_download_leaves_a_bootable_kit(tmp_path, v1, server_fact
         assert flash_files(b.dir)["artcast_fw/app.py"] == bundle_files(v2)["artcast_fw/app.py"]
     finally:
         proxy.close()
+
+
+@pytest.fixture
+def small_flash(tmp_path, v1):
+    """A folder on its own tmpfs, sized for v1 plus a little: a full flash
+    answers the firmware's writes with a real ENOSPC."""
+    mount = tmp_path / "flash"
+    mount.mkdir()
+    pages = 0
+    for root, _, names in os.walk(v1):
+        for n in names:
+            pages += os.path.getsize(os.path.join(root, n)) // 4096 + 1
+    size_k = pages * 4 + 96          # + config, console, record, markers
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%dk" % size_k, "tmpfs", str(mount)], check=True)
+    try:
+        yield str(mount)
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_full_flash_keeps_the_old_version_running(tmp_path, v1, server_factory, small_flash):
+    v2 = variant(v1, str(tmp_path / "v2"), "v2", edits={
+        "artcast_fw/big.py": b"#" * (400 * 1024) + b"\n"})
+    server = server_factory("--firmware", v2)
+    folder = os.path.join(small_flash, "kit")
+    shutil.copytree(v1, folder)
+    os.rename(os.path.join(folder, "manifest.json"), os.path.join(folder, "firmware.json"))
+    b = Board(folder, [STUBS, folder])
+    b.write_config(wifi_config(server.url, OUTPUTS))
+    before = flash_files(folder)
+    try:
+        boot(b)
+        b.wait_console("firmware update not installed (flash full); keeping v1", 20)
+        follows(b, server, 1)
+        assert b.proc.poll() is None and not b.records("reset")
+        assert flash_files(folder) == before and ota_leftovers(b) == []
+    finally:
+        b.stop()

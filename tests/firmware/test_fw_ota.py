@@ -282,3 +282,74 @@ def test_full_flash_keeps_the_old_version_running(tmp_path, v1, server_factory, 
         assert flash_files(folder) == before and ota_leftovers(b) == []
     finally:
         b.stop()
+
+
+POWERCUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "stubs_powercut")
+
+
+def _cut_run(folder, after):
+    """boot.py alone, with the power cut at the `after`-th flash change
+    (None: never); returns the flash changes it made."""
+    b = Board(folder, [POWERCUT, STUBS, folder])
+    env = {"STUB_POWER_CUT_AFTER": str(after if after is not None else -1)}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        mark = b.mark()
+        b.start(code="exec(open('boot.py').read())\n")
+        b.wait_exit(20)
+        return [r for r in b.records()[mark:] if r[1] == "flash"]
+    finally:
+        b.stop()
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@pytest.mark.parametrize("phase", ["swap", "rollback"])
+def test_power_cut_at_every_step_of_a_swap_or_rollback(tmp_path, v1, server_factory, kit, phase):
+    """Stage an update (and, for rollback, a failed trial), then for every
+    flash change boot.py makes: cut the power right there, boot again, and
+    find one whole version: v2 after a swap, v1 after a rollback."""
+    v2 = variant(v1, str(tmp_path / "v2"), "v2", edits={
+        "artcast_fw/__init__.py": appended(v1, "artcast_fw/__init__.py", "# v2\n"),
+        "artcast_fw/extra.py": b"# added by v2\n",
+        "artcast_fw/devices.py": None})                  # removed by v2
+    server = server_factory("--firmware", v2)
+    b = kit(server.url)
+    boot(b)
+    assert b.wait_exit(20) == RESET
+    b.stop()
+    if phase == "rollback":
+        _cut_run(b.dir, None)                            # swap done, v2 on trial
+        with open(os.path.join(b.dir, "ota_pending")) as f:
+            pending = json.load(f)
+        pending["failed"] = "test"
+        with open(os.path.join(b.dir, "ota_pending"), "w") as f:
+            json.dump(pending, f)
+        want = flash_files(v1)
+        want["firmware.json"] = flash_files(b.dir + "/ota_old")["firmware.json"]
+    else:
+        want = bundle_files(v2)
+        want.pop("firmware.json")
+    template = str(tmp_path / "template")
+    shutil.copytree(b.dir, template)
+    steps = _cut_run(b.dir, None)                        # the whole boot, counted
+    assert len(steps) >= 4, steps
+    for cut in range(len(steps)):
+        shutil.rmtree(b.dir)
+        shutil.copytree(template, b.dir)
+        _cut_run(b.dir, cut)
+        _cut_run(b.dir, None)                            # the next power-on
+        have = flash_files(b.dir)
+        if phase == "swap":
+            have.pop("firmware.json")
+            assert have == want, "power cut at step %d (%s)" % (cut, steps[cut])
+            assert os.path.exists(os.path.join(b.dir, "ota_pending"))
+        else:
+            assert have == want, "power cut at step %d (%s)" % (cut, steps[cut])
+            assert not os.path.exists(os.path.join(b.dir, "ota_pending"))
+        assert not os.path.exists(os.path.join(b.dir, "ota_swap"))
+        assert not os.path.exists(os.path.join(b.dir, "ota_new"))

@@ -103,10 +103,11 @@ def main():
             except ValueError:
                 print("updates %s: failed:\n%s%s" % (updates, proc.stdout[-2000:], proc.stderr[-2000:]))
                 continue
-            print("updates %-5s: free after boot.py %6d B; after App start %6d B; lowest free while "
-                  "running%s %6d B; %s%s" % (
-                      "on" if updates else "off", r["free_after_boot"], r["free_after_app"],
-                      " and downloading (%d chunks)" % r["chunks"] if updates else "", r["lowest_free"],
+            print("updates %-3s: free after boot.py %6d B; after App start %6d B; lowest free while "
+                  "running %6d B%s; %s%s" % (
+                      "on" if updates else "off", r["free_after_boot"], r["free_after_app"], r["lowest_free"],
+                      "; while downloading (%d chunks) %d B" % (r["chunks"], r["lowest_free_downloading"])
+                      if updates and r.get("chunks") else "",
                       r["outcome"], "; update error: %s" % r["update_error"] if r.get("update_error") else ""))
             if updates:
                 staged = os.path.exists(os.path.join(folder, "ota_swap"))

@@ -36,6 +36,7 @@ a = app.App(cfg)
 gc.collect()
 result["free_after_app"] = gc.mem_free()
 lowest = [gc.mem_free()]
+lowest_download = [1 << 30]
 
 
 class Sampler:
@@ -49,8 +50,8 @@ class Sampler:
         self.chunks += 1
         gc.collect()            # the live heap, not garbage waiting for a collection
         free = gc.mem_free()
-        if free < lowest[0]:
-            lowest[0] = free
+        if free < lowest_download[0]:
+            lowest_download[0] = free
         self.wdt.feed()
 
 
@@ -77,4 +78,5 @@ except MemoryError as e:
 result["lowest_free"] = lowest[0]
 if sampler is not None:
     result["chunks"] = sampler.chunks
+    result["lowest_free_downloading"] = lowest_download[0]
 print(json.dumps(result))

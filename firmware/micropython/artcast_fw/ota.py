@@ -21,8 +21,9 @@ import machine
 
 from artcast_fw.poller import Poller
 
-MANIFEST_KEY = "_firmware/manifest"     # artcast_core.firmware_manifest.MANIFEST_KEY
-PENDING = "ota_pending"                 # ota_boot.PENDING (not imported: heap)
+from artcast_fw.ota_names import PENDING
+
+MANIFEST_KEY = "_firmware/manifest"     # artcast_core.firmware_manifest.MANIFEST_KEY (not imported: heap)
 
 
 class Updater:

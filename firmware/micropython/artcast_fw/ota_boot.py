@@ -48,14 +48,8 @@
 # rolled back.
 
 from artcast_fw import flash
+from artcast_fw.ota_names import BACK, BAD, INSTALLED, NEW, OLD, PENDING, SWAP  # noqa: F401
 
-INSTALLED = "firmware.json"
-NEW = "ota_new"
-OLD = "ota_old"
-SWAP = "ota_swap"
-PENDING = "ota_pending"
-BACK = "ota_back"
-BAD = "ota_bad"
 # A new version that restarts this many times without reaching the server
 # (crash at import, watchdog resets) is rolled back at the next boot.
 MAX_TRIAL_BOOTS = 3

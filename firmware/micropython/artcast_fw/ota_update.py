@@ -18,7 +18,8 @@ import machine
 
 from artcast_core.firmware_manifest import MANIFEST_NAME, ManifestError, check_manifest, targeted
 from artcast_core.http import build_get
-from artcast_fw import flash, ota_boot
+from artcast_fw import flash
+from artcast_fw import ota_names as names   # the file names (ota_boot.py: the states)
 
 CHUNK = 512                 # bytes per socket read / flash write
 SOCKET_TIMEOUT_S = 10       # one stalled read fails the download
@@ -33,7 +34,7 @@ def check(updater, announced):
     """Install the announced manifest if it is new, meant for this kit and
     downloads whole; returns None or the reason it was not installed."""
     buf = bytearray(CHUNK)
-    if announced == flash.sha256_file(ota_boot.INSTALLED, buf) or announced == _read_text(ota_boot.BAD):
+    if announced == flash.sha256_file(names.INSTALLED, buf) or announced == _read_text(names.BAD):
         return None
     why = None
     try:
@@ -44,17 +45,17 @@ def check(updater, announced):
         code = e.args[0] if e.args else None
         why = "flash full" if code == ENOSPC else "network or flash error %s" % (code,)
     if why is not None:
-        flash.rmtree(ota_boot.NEW)
-        m = flash.read_json(ota_boot.INSTALLED)
+        flash.rmtree(names.NEW)
+        m = flash.read_json(names.INSTALLED)
         print("artcast: firmware update not installed (%s); keeping %s"
               % (why, m.get("version") if isinstance(m, dict) else "the installed version"))
     return why
 
 
 def update(updater, buf):
-    flash.rmtree(ota_boot.NEW)
-    flash.makedirs(ota_boot.NEW)
-    staged_manifest = ota_boot.NEW + "/" + ota_boot.INSTALLED
+    flash.rmtree(names.NEW)
+    flash.makedirs(names.NEW)
+    staged_manifest = names.NEW + "/" + names.INSTALLED
     download(updater, MANIFEST_NAME, staged_manifest, None, None, buf)
     try:
         m = check_manifest(flash.read_json(staged_manifest))
@@ -62,9 +63,9 @@ def update(updater, buf):
         raise UpdateError("manifest: %s" % e)
     if not targeted(m, updater.device):
         print("artcast: firmware %s is not for %s (targets %s)" % (m["version"], updater.device, m["targets"]))
-        flash.rmtree(ota_boot.NEW)
+        flash.rmtree(names.NEW)
         return False
-    old = flash.read_json(ota_boot.INSTALLED)
+    old = flash.read_json(names.INSTALLED)
     if not isinstance(old, dict):
         old = {}
     files = m["files"]
@@ -77,7 +78,7 @@ def update(updater, buf):
             continue
         if local is None:
             added.append(name)
-        download(updater, name, ota_boot.NEW + "/" + name, entry["sha256"], entry["size"], buf)
+        download(updater, name, names.NEW + "/" + name, entry["sha256"], entry["size"], buf)
         changed += 1
     remove = []
     old_files = old.get("files")
@@ -87,14 +88,14 @@ def update(updater, buf):
                 remove.append(name)
     if not changed and not remove:
         # Same files, another manifest (e.g. a USB install's): adopt it.
-        flash.replace(staged_manifest, ota_boot.INSTALLED)
-        flash.rmtree(ota_boot.NEW)
+        flash.replace(staged_manifest, names.INSTALLED)
+        flash.rmtree(names.NEW)
         print("artcast: firmware %s already installed" % m["version"])
         return False
     sha = flash.sha256_file(staged_manifest, buf)
     # The commit point: from here boot.py completes the swap.
-    flash.rmtree(ota_boot.OLD)
-    flash.write_json(ota_boot.SWAP, {"version": m["version"], "previous": old.get("version"),
+    flash.rmtree(names.OLD)
+    flash.write_json(names.SWAP, {"version": m["version"], "previous": old.get("version"),
                                      "confirm_s": m["confirm_s"], "remove": remove,
                                      "added": added, "sha256": sha})
     print("artcast: firmware %s downloaded (%d files): restarting to install it" % (m["version"], changed))

@@ -56,7 +56,7 @@ def check_piece(data):
             from artcast_core.http import parse_url
             parse_url(server)
         except ValueError as e:
-            raise PieceError("server", str(e) + ' (or "auto": find one over mDNS)')
+            raise PieceError("server", str(e))
     piece = {
         "name": get_str(data, "name", "", default=None),
         "server": server,

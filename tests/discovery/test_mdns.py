@@ -114,3 +114,11 @@ def test_mdns_off_announces_nothing(ns):
         assert proc.returncode == 1 and "none advertised" in proc.stderr
     finally:
         stop(lan)
+
+
+def test_boards_refuse_server_auto():
+    from artcast_fw.config import ConfigError, check_piece
+    with pytest.raises(ConfigError) as e:
+        check_piece({"server": "auto", "outputs": [
+            {"key": "a", "device": {"type": "pin", "pin": 5}, "mapping": {"type": "direct"}}]})
+    assert str(e.value).startswith("server: a board cannot search for a server")

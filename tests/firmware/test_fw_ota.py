@@ -353,3 +353,28 @@ def test_power_cut_at_every_step_of_a_swap_or_rollback(tmp_path, v1, server_fact
             assert not os.path.exists(os.path.join(b.dir, "ota_pending"))
         assert not os.path.exists(os.path.join(b.dir, "ota_swap"))
         assert not os.path.exists(os.path.join(b.dir, "ota_new"))
+
+
+def test_running_kit_takes_a_new_build_within_a_poll(tmp_path, v1, server_factory, kit):
+    """The server first offers what the kit runs (its USB-installed manifest
+    differs only in encoding: adopted, no restart); a build written into the
+    folder while everything runs reaches the kit through the long-poll."""
+    offered = str(tmp_path / "offered")
+    shutil.copytree(v1, offered)
+    server = server_factory("--firmware", offered)
+    b = kit(server.url)
+    boot(b)
+    b.wait_console("firmware v1 already installed", 20)
+    follows(b, server, 1)
+    with open(os.path.join(b.dir, "firmware.json"), "rb") as f:
+        assert f.read() == server.get("/firmware/manifest.json")[2]   # the served one, adopted
+    assert b.proc.poll() is None and "downloaded" not in b.console()
+
+    staged = variant(v1, str(tmp_path / "v2"), "v2", edits={"artcast_fw/extra.py": b"# v2\n"})
+    shutil.copyfile(os.path.join(staged, "artcast_fw", "extra.py"), os.path.join(offered, "artcast_fw", "extra.py"))
+    shutil.copyfile(os.path.join(staged, "manifest.json"), os.path.join(offered, "manifest.json.new"))
+    os.replace(os.path.join(offered, "manifest.json.new"), os.path.join(offered, "manifest.json"))
+    assert b.wait_exit(20) == RESET
+    assert "firmware v2 downloaded (1 files)" in b.console()
+    boot(b)
+    b.wait_console("firmware v2 confirmed", 20)

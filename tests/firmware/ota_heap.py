@@ -108,7 +108,9 @@ def main():
                       "on" if updates else "off", r["free_after_boot"], r["free_after_app"], r["lowest_free"],
                       "; while downloading (%d chunks) %d B" % (r["chunks"], r["lowest_free_downloading"])
                       if updates and r.get("chunks") else "",
-                      r["outcome"], "; update error: %s" % r["update_error"] if r.get("update_error") else ""))
+                      r["outcome"], "; update error: %s" % r["update_error"] if r.get("update_error") else "")
+                  + ("; %d MemoryErrors survived (App.out_of_memory)" % r["memory_errors"]
+                     if r.get("memory_errors") else ""))
             if updates:
                 staged = os.path.exists(os.path.join(folder, "ota_swap"))
                 code = ("import gc\ngc.collect()\nb=gc.mem_free()\nexec(open('boot.py').read())\n"

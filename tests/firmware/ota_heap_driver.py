@@ -59,9 +59,17 @@ sampler = None
 if config_updates:
     sampler = a.updater.wdt = Sampler(a.wdt)
 start = time.ticks_ms()
+memory_errors = 0
 try:
     while sum(p.responses for p in a.pollers[:1]) < polls and time.ticks_diff(time.ticks_ms(), start) < 60000:
-        a.step(max_wait_ms=20)
+        try:
+            a.step(max_wait_ms=20)
+        except MemoryError as e:
+            # What App.run does: count it, free what can be freed, pause
+            # frames; the board keeps running.
+            sys.print_exception(e)
+            memory_errors += 1
+            a.out_of_memory()
         if a.loops % 10 == 0:
             gc.collect()
             free = gc.mem_free()
@@ -76,6 +84,7 @@ except MemoryError as e:
     result["outcome"] = "MemoryError"
     sys.print_exception(e)
 result["lowest_free"] = lowest[0]
+result["memory_errors"] = memory_errors
 if sampler is not None:
     result["chunks"] = sampler.chunks
     result["lowest_free_downloading"] = lowest_download[0]

@@ -72,14 +72,21 @@ class Updater:
         except MemoryError:
             self.last_error = "not enough memory"
             print("artcast: firmware update not installed (not enough memory)")
-        _forget("artcast_fw.ota_update")
+        for name in UPDATE_MODULES:
+            _forget(name)
         gc.collect()
+
+
+# What an update loads, dropped again after it so their bytecode is heap
+# for the outputs (a failed update leaves the kit as it was).
+UPDATE_MODULES = ("artcast_fw.ota_update", "artcast_core.firmware_manifest", "artcast_fw.flash",
+                  "artcast_fw.ota_boot")
 
 
 def _forget(name):
     """Drop a module loaded for one job so the GC can take its bytecode back."""
     sys.modules.pop(name, None)
-    pkg = sys.modules.get("artcast_fw")
+    pkg = sys.modules.get(name.split(".")[0])
     if pkg is not None:
         try:
             delattr(pkg, name.split(".")[-1])

@@ -19,7 +19,7 @@ import sys
 from artcast_core.datagram import DATA_PORT, DEFAULT_GROUP
 from artcast_core.text import printable
 
-DEFAULT_SERVER = "http://127.0.0.1:8888"
+from artcast_client.discover import LOCAL as DEFAULT_SERVER  # noqa: E402  (one place)
 
 
 def cmd_send(args):
@@ -108,6 +108,10 @@ def cmd_list(args):
     return 0
 
 
+SERVER_HELP = ("server URL (default: %s if a server answers there, else one found over mDNS, "
+               "which is named on stderr)" % DEFAULT_SERVER)
+
+
 def build_parser():
     from artcast_source.multicast import default_interface, default_ttl
     parser = argparse.ArgumentParser(prog="artcast", description="Send, watch and list artcasts.")
@@ -136,12 +140,12 @@ def build_parser():
 
     p = sub.add_parser("watch", help="print each value of a key as it arrives")
     p.add_argument("key")
-    p.add_argument("--server", default=DEFAULT_SERVER, help="default " + DEFAULT_SERVER)
+    p.add_argument("--server", default=None, help=SERVER_HELP)
     p.add_argument("--text", action="store_true", help="ask for text/plain values (one per line; control characters and newlines shown escaped, e.g. \\x1b)")
     p.set_defaults(run=cmd_watch)
 
     p = sub.add_parser("list", help="list the artcasts a server knows")
-    p.add_argument("--server", default=DEFAULT_SERVER, help="default " + DEFAULT_SERVER)
+    p.add_argument("--server", default=None, help=SERVER_HELP)
     p.add_argument("--json", action="store_true", help="print the raw JSON")
     p.set_defaults(run=cmd_list)
 
@@ -188,6 +192,13 @@ def main(argv=None):
     if argv[:1] and argv[0] in BRIDGES:
         return exec_bridge(argv[0], argv[1:])
     args = build_parser().parse_args(argv)
+    if args.command in ("watch", "list") and args.server is None:
+        from artcast_client.discover import NoServer, choose_server
+        try:
+            args.server = choose_server(lambda line: print(printable("artcast: " + line), file=sys.stderr))
+        except NoServer as exc:
+            print(printable("artcast %s: %s" % (args.command, exc)), file=sys.stderr)
+            return 1
     try:
         return args.run(args)
     except (OSError, ValueError) as exc:

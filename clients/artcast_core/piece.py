@@ -41,16 +41,22 @@ def load_piece(text):
     return check_piece(data)
 
 
+# "server": "auto": the Pi client finds a server over mDNS (PROTOCOL.md,
+# "Discovery"); the ESP32 firmware refuses it (boards use artcast.local).
+AUTO_SERVER = "auto"
+
+
 def check_piece(data):
     """A decoded piece file -> normalised piece dict."""
     need_object(data, "piece")
     only_fields(data, "", ("name", "server", "backend", "hold", "power", "outputs"))
     server = get_str(data, "server", "")
-    try:
-        from artcast_core.http import parse_url
-        parse_url(server)
-    except ValueError as e:
-        raise PieceError("server", str(e))
+    if server != AUTO_SERVER:
+        try:
+            from artcast_core.http import parse_url
+            parse_url(server)
+        except ValueError as e:
+            raise PieceError("server", str(e))
     piece = {
         "name": get_str(data, "name", "", default=None),
         "server": server,

@@ -38,7 +38,9 @@ def parse_args(argv):
                    help="no hardware: show the outputs in the terminal and on a local web page")
     p.add_argument("--backend", choices=NAMES, help="hardware or simulate (default: piece file, "
                    "then $ARTCAST_BACKEND, then whatever this machine supports)")
-    p.add_argument("--server", help="server URL, overriding the piece file's (http://host:port)")
+    p.add_argument("--server", help="server URL, overriding the piece file's (http://host:port); "
+                                    "\"auto\" (or \"server\": \"auto\" in the piece): this machine's "
+                                    "server if one answers, else one found over mDNS")
     p.add_argument("--web-port", type=int, default=None,
                    help="port of the live web page on 127.0.0.1 (default 8765 with --simulate, "
                         "off otherwise; 0 picks a free port)")
@@ -141,7 +143,7 @@ def main(argv=None):
         return fail(2, "cannot read %s: %s" % (args.piece, e.strerror or e))
     except PieceError as e:
         return fail(2, "%s: %s" % (args.piece, e))
-    if args.server:
+    if args.server and args.server != "auto":
         try:
             parse_url(args.server)
         except ValueError as e:
@@ -166,6 +168,12 @@ def main(argv=None):
         problems = pi_pin_problems(piece)
         if problems:
             return fail(2, "%s: %s" % (args.piece, problems[0]))
+    if (args.server or piece["server"]) == "auto":
+        from artcast_client.discover import NoServer, choose_server
+        try:
+            args.server = choose_server(lambda line: log.info("%s", line))
+        except NoServer as e:
+            return fail(2, str(e))
     runner = PieceRunner(piece, make_backend(name), server=args.server, fps=args.fps)
     view = None
     if name == "simulate" and not args.no_view:

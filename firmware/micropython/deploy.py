@@ -145,6 +145,41 @@ def _need_tool(module):
         raise SystemExit("%s is not installed for %s: %s" % (module, sys.executable, TOOLS_HINT))
 
 
+def write_manifest(out, version=None, targets=None, confirm_s=None):
+    """Write out/manifest.json (PROTOCOL.md, "Firmware updates"): the
+    version and the SHA-256 and size of every file of the build, for
+    `artcast-server --firmware OUT` to offer to the kits. Written last and
+    renamed into place, so a server never reads half a manifest.
+    Default version: the core's version + the first 8 hex of the files' hash."""
+    import hashlib
+    import json
+    from artcast_core import VERSION
+    from artcast_core.firmware_manifest import MANIFEST_NAME, check_manifest
+    files = {}
+    for root, _, names in os.walk(out):
+        for n in names:
+            path = os.path.join(root, n)
+            rel = os.path.relpath(path, out).replace(os.sep, "/")
+            if rel == MANIFEST_NAME or rel.endswith(".new"):
+                continue
+            with open(path, "rb") as f:
+                data = f.read()
+            files[rel] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    whole = hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
+    manifest = {"artcast_firmware": 1, "version": version or "%s+%s" % (VERSION, whole[:8]),
+                "files": files}
+    if targets:
+        manifest["targets"] = list(targets)
+    if confirm_s is not None:
+        manifest["confirm_s"] = confirm_s
+    check_manifest(manifest)        # a bad --targets/--version fails here, not on a board
+    tmp = os.path.join(out, MANIFEST_NAME + ".new")
+    with open(tmp, "w") as f:
+        json.dump(manifest, f, indent=0, sort_keys=True)
+    os.replace(tmp, os.path.join(out, MANIFEST_NAME))
+    return manifest
+
+
 def _mpremote(port, *args, check=True):
     _need_tool("mpremote")
     cmd = [sys.executable, "-m", "mpremote", "connect", port] + list(args)
@@ -172,6 +207,9 @@ def copy_commands(out, config=None):
         args += ["+", "cp"] + [os.path.join(out, folder, n) for n in names] + [":%s/" % folder]
     for name in SOURCE_ONLY:
         args += ["+", "cp", os.path.join(out, name), ":" + name]
+    if os.path.exists(os.path.join(out, "manifest.json")):
+        # What is installed, for over-the-air updates (firmware/README.md).
+        args += ["+", "cp", os.path.join(out, "manifest.json"), ":firmware.json"]
     if config:
         args += ["+", "cp", os.path.abspath(config), ":config.json"]
     return args + ["+", "rm", ":maintenance", "+", "reset"]
@@ -248,6 +286,12 @@ def main(argv=None):
     b = sub.add_parser("build", help="compile into a folder with mpy-cross")
     b.add_argument("--out", default=os.path.join(HERE, "build"))
     b.add_argument("--source", action="store_true", help="copy .py instead of compiling")
+    b.add_argument("--version", help="version name in manifest.json (default: core version + hash)")
+    b.add_argument("--targets", nargs="+", metavar="NAME",
+                   help="only kits with these names or patterns (class3-*) install this build")
+    b.add_argument("--confirm-s", type=int, metavar="SECONDS",
+                   help="a kit rolls back unless the new version reaches the server within "
+                        "this long (default 180)")
     i = sub.add_parser("install", help="build, then copy onto a board with mpremote")
     i.add_argument("--port", action="append", required=True,
                    help="serial port (give several for several boards)")
@@ -277,10 +321,13 @@ def main(argv=None):
     if args.command == "build":
         for path in build(args.out, compile_mpy=not args.source):
             print(path)
+        m = write_manifest(args.out, args.version, args.targets, args.confirm_s)
+        print("manifest.json: version %s, %d files" % (m["version"], len(m["files"])))
         return
     if args.config:
         check_config(args.config, args.chip)
     build(args.out)
+    write_manifest(args.out)
     done = 0
     while True:
         for port in args.port:

@@ -23,6 +23,7 @@ from artcast_core.keys import key_problem
 from artcast_core.negotiate import choose
 from artcast_server import VERSION, pages
 from artcast_server.control_page import control_page
+from artcast_server.firmware import RESERVED_PREFIX, reserved
 from artcast_server.publish import handle_publish
 from artcast_server.listing import close_keys, listing_page, parse_limit
 from artcast_server.multicast import datum_body
@@ -137,6 +138,8 @@ def create_app(hub, settings):
 
     @app.route("/artcasts/<path:key>", methods=["POST", "PUT"])
     async def publish(request, key):
+        if reserved(key):
+            return error(403, "Forbidden: %s... keys are published by the server itself" % RESERVED_PREFIX)
         return handle_publish(request, key, settings.tokens, settings.rate, settings.publisher, error,
                               lambda etag: Response(b"", 202, {"ETag": etag, "Cache-Control": "no-store"},
                                                     reason="Accepted"))

@@ -18,6 +18,7 @@ import sys
 from artcast_core.datagram import DATA_PORT, DEFAULT_GROUP, REGISTER_PORT
 from artcast_server import VERSION
 from artcast_server.app import Settings, create_app
+from artcast_server.firmware import Firmware
 from artcast_server.hub import HISTORY, HISTORY_BYTES, Hub
 from artcast_server.listen import HTTPServer, open_listen_socket
 from artcast_server.logs import AccessLog, ErrorLog
@@ -171,6 +172,14 @@ def build_parser():
                      help="drop unsigned datagrams (needs --datagram-keys)")
     pub.add_argument("--signed-window", type=_positive_float, default=30.0, metavar="SECONDS",
                      help="a signed datagram's time may differ this much from this server's clock (default 30)")
+    web.add_argument("--mdns", choices=("auto", "on", "off"), default="auto",
+                     help="advertise this server as _artcast._tcp over mDNS so clients find it "
+                          "(auto, the default: only when --host is not a loopback address)")
+    web.add_argument("--mdns-name", metavar="NAME", help="the advertised name (default: artcast on <host name>)")
+    kits = p.add_argument_group("ESP32 kits (firmware/README.md)")
+    kits.add_argument("--firmware", metavar="DIR",
+                      help="offer the firmware bundle that `deploy.py build --out DIR` wrote to the "
+                           "kits (over-the-air updates; DIR/targets.json limits who installs it)")
     logs = p.add_argument_group("logging")
     logs.add_argument("--access-log", metavar="FILE", help="access log file (default stderr)")
     logs.add_argument("--access-log-size", type=_positive_int, default=10 * MB, metavar="BYTES")
@@ -287,8 +296,11 @@ async def serve(args, tcp, udp, errors, access, security=(None, None, None)):
     settings = Settings(poll_timeout=args.poll_timeout, cors_origin=args.access_control_allow_origin,
                         trusted_proxies=tuple(args.trust_proxy), tokens=tokens,
                         rate=RateLimit(args.publish_rate), publisher=publisher)
-    http = HTTPServer(create_app(hub, settings), hub, settings, access, max_connections=args.max_connections)
+    app = create_app(hub, settings)
+    firmware = Firmware(args.firmware, hub, errors).attach(app) if args.firmware else None
+    http = HTTPServer(app, hub, settings, access, max_connections=args.max_connections)
     await http.start(tcp)
+    advertiser = await advertise(args, tcp, errors)
     on_data = data_handler(hub, errors.report, verifier)
     on_register = registration_handler(hub, errors.report, verifier)
     receivers = [Receiver(loop, sock, handle) for sock, handle in zip(udp, (on_data, on_register))]
@@ -315,6 +327,27 @@ async def serve(args, tcp, udp, errors, access, security=(None, None, None)):
         await feed.close()
     if state is not None:
         await state.close()
+    if firmware is not None:
+        firmware.close()
+    if advertiser is not None:
+        await advertiser.close()
+
+
+async def advertise(args, tcp, errors):
+    """Start the mDNS advertisement when --mdns asks for it (mdns.py)."""
+    from artcast_server.mdns import Advertiser, MdnsUnavailable, wanted
+    if not wanted(args.mdns, args.host):
+        return None
+    host, port = tcp.getsockname()[:2]
+    try:
+        advertiser = await Advertiser(host, port, args.mdns_name).start()
+    except (MdnsUnavailable, OSError) as exc:
+        if args.mdns == "on":
+            raise SystemExit("artcast-server: --mdns on: %s" % exc)
+        errors.error("not advertised over mDNS: %s" % exc)
+        return None
+    errors.info(advertiser.describe())
+    return advertiser
 
 
 def main(argv=None):

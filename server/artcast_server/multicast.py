@@ -23,6 +23,7 @@ from artcast_core.datagram import parse_datum_at, parse_registration
 from artcast_core.errors import WireError
 from artcast_core.signing import is_signed, unwrap
 from artcast_server.clock import play_at
+from artcast_server.firmware import reserved
 
 RECEIVE_BUFFER = 1 << 20     # 1 MiB: room for a burst while the loop is busy
 MAX_READ = 65535             # a UDP datagram can be this long; we refuse > 8 KB later
@@ -151,6 +152,9 @@ def data_handler(hub, report, verifier=None):
     def handle(payloads):
         latest = {}
         for payload, (key, value, play) in _parsed(payloads, parse_datum_at, hub, report, "data", verifier):
+            if reserved(key):
+                hub.drop("reserved-key")        # only this server publishes _firmware/...
+                continue
             older = latest.get(key)
             if older is not None:
                 hub.superseded(key, older[1])   # into the history only: nobody waits for it

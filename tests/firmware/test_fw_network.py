@@ -53,7 +53,8 @@ def test_silent_then_slow_server(board):
     body = b"3"
     srv = RawServer(["silent", ("answer", 1.5, http_200(body, '"e1"')), "silent"])
     try:
-        b = board(wifi_config(srv.url, [strip("k", action="hold")]))
+        # updates=False: no firmware long-poll taking the script's connections.
+        b = board(wifi_config(srv.url, [strip("k", action="hold")], updates=False))
         # First request is held forever: the firmware gives up after its socket
         # timeout (wait=0 + margin), shows it is offline, and reconnects.
         srv.wait_connections(2, timeout=20)
@@ -98,7 +99,8 @@ def test_server_errors_and_cut_answers_back_off(board):
     srv = RawServer([("answer", 0, busy), ("answer", 0, cut), ("answer", 0, busy),
                      ("answer", 0, http_200(b"2", '"e2"')), "silent"])
     try:
-        b = board(wifi_config(srv.url, [strip("k", action="hold")]))
+        # updates=False: no firmware long-poll taking the script's connections.
+        b = board(wifi_config(srv.url, [strip("k", action="hold")], updates=False))
         # Neither a 503 nor a cut answer is shown; the fourth answer is.
         b.wait_for(lambda r: r[3] == GREEN * 2 + DARK * 2, kind="pixels", timeout=15, what="2 lit")
         assert not any(r[3].startswith(GREEN * 3) for r in b.records("pixels"))

@@ -8,6 +8,7 @@ import os
 from fwboard import wifi_config
 from rawserver import RawServer
 
+# updates=False below: no firmware long-poll taking the raw server's scripted connections.
 GREEN = "ff0000"    # GRB wire order
 DARK = "000000"
 HOSTS_STUB = os.path.join(os.path.dirname(os.path.abspath(__file__)), "stubs_hosts")
@@ -38,7 +39,7 @@ def test_non_ascii_link_header_keeps_following_without_reset(board):
     srv = RawServer([("answer", 0, cafe_answer(1, b"e1")), ("answer", 0, cafe_answer(2, b"e2")),
                      ("answer", 0, cafe_answer(3, b"e3")), "silent"])
     try:
-        b = board(wifi_config(srv.url, [bar()]))
+        b = board(wifi_config(srv.url, [bar()], updates=False))
         for n in (1, 2, 3):
             b.wait_for(lambda r: r[3] == lit(n), kind="pixels", what="%d lit" % n)
         # Each answer was taken (the next request names its ETag), none failed.
@@ -70,7 +71,7 @@ app.main()
 def test_errors_in_the_loop_never_reset_the_board(board):
     srv = RawServer([("answer", 0, cafe_answer(2, b"e2")), "silent"])
     try:
-        b = board(wifi_config(srv.url, [bar()]), code=FAILING_STEPS)
+        b = board(wifi_config(srv.url, [bar()], updates=False), code=FAILING_STEPS)
         b.wait_console("out of memory")
         b.wait_console("ValueError")
         b.wait_console("OSError")
@@ -101,7 +102,7 @@ app.main()
     srv = RawServer([("answer", 0, cafe_answer(1, b"e1")), ("answer", 0, cafe_answer(2, b"e2")),
                      ("answer", 0, cafe_answer(3, b"e3")), "silent"])
     try:
-        b = board(wifi_config(srv.url, [bar()]), code=code)
+        b = board(wifi_config(srv.url, [bar()], updates=False), code=code)
         b.wait_for(lambda r: r[3] == lit(3), kind="pixels", what="3 lit after two failures")
         console = b.console()
         assert "k: out of memory; retry in" in console

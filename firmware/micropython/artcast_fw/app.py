@@ -70,6 +70,9 @@ class App:
             self.pollers.append(Poller(key, host, port, prefix, self.poll, self.resolver,
                                        self._on_value, self._on_online,
                                        hold=hold))
+        if cfg.get("updates", True):
+            from artcast_fw import ota     # over-the-air updates: one more long-poll
+            ota.attach(self, hostname, host, port, prefix)
         self.loops = 0
         self.frames_off_until = None   # set after a MemoryError
         self.memory_errors = 0

@@ -10,7 +10,9 @@
 #   "setup": false,                   true = open the setup page at boot
 #   "setup_button": 0,                GPIO held low at boot = setup (null: none)
 #   "setup_password": "artcast-setup",   the setup access point's WPA2 key
-#   "watchdog_s": 30                  hardware watchdog timeout
+#   "watchdog_s": 30,                 hardware watchdog timeout
+#   "updates": true                   false: never install firmware from the
+#                                     server (firmware/README.md, OTA)
 # }
 #
 # "server", "outputs" and the optional "power", "hold" and "name" are the

@@ -14,6 +14,7 @@ DEFAULTS = {
     "setup_password": "artcast-setup",
     "watchdog_s": 30,
     "hostname": None,
+    "updates": True,
 }
 # Limits that keep a typo from bricking a board: a watchdog shorter than
 # a DNS lookup would reset forever; longer than 2 minutes is not recovering.
@@ -123,6 +124,8 @@ def check(cfg, heap=None):
     hn = out["hostname"]
     _need(hn is None or (isinstance(hn, str) and 0 < len(hn) <= 32),
           "hostname", "must be a short name or null")
+    _need(isinstance(out["updates"], bool), "updates", "must be true (install firmware the server "
+          "offers) or false")
 
     out["piece"] = check_piece(cfg)
     if heap is None:
@@ -152,6 +155,9 @@ def check_piece(cfg):
         piece = shared.check_piece(data)
     except PieceError as e:
         raise ConfigError(str(e))
+    if piece["server"] == "auto":
+        raise ConfigError("server: a board cannot search for a server; give its URL, e.g. "
+                          "http://artcast.local:8888 (the Pi's mDNS name)")
     outputs = piece["outputs"]
     for i in range(len(outputs)):
         if outputs[i]["device"].get("pca9685") is not None:

@@ -46,7 +46,27 @@ def _field(label, name, value, kind="text", note=""):
             '<br><small>%s</small></p>' % (label, kind, name, _esc(value), note))
 
 
-def page(cfg, message=None, saved=False):
+def _network_field(current, networks):
+    """The Wi-Fi name as a list of the networks the board hears (scan),
+    plus a box for one it does not (hidden); a text box when none heard."""
+    if not networks:
+        return _field("Wi-Fi network", "ssid", current, note="no networks heard: type its name")
+    opts = []
+    names = [n[0] for n in networks]
+    if current and current not in names:
+        opts.append('<option selected>%s</option>' % _esc(current))
+    for name, rssi, secured in networks:
+        opts.append('<option value="%s"%s>%s (%s%s)</option>'
+                    % (_esc(name), " selected" if name == current else "", _esc(name),
+                       "strong" if rssi >= -60 else "fair" if rssi >= -75 else "weak",
+                       ", password" if secured else ", open"))
+    return ('<p><label>Wi-Fi network<br><select name="ssid">%s</select></label> '
+            '<a href="/?scan=1">scan again</a></p>%s'
+            % ("".join(opts), _field("or another network's name", "ssid_other", "",
+                                     note="a hidden network: type its name here")))
+
+
+def page(cfg, message=None, saved=False, networks=()):
     """The whole HTML page for a (possibly incomplete) config dict."""
     head = ('<!doctype html><html><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width">'
@@ -61,7 +81,7 @@ def page(cfg, message=None, saved=False):
     if message:
         parts.append('<p style="color:#b00"><b>%s</b></p>' % _esc(message))
     parts.append('<form method="post" action="/">')
-    parts.append(_field("Wi-Fi network", "ssid", wifi.get("ssid", "")))
+    parts.append(_network_field(wifi.get("ssid", ""), networks))
     parts.append(_field("Wi-Fi password", "password", "", "password",
                         "leave empty to keep the saved one (or for an open network)"))
     parts.append(_field("Artcast server", "server", cfg.get("server", "http://artcast.local:8888"),
@@ -91,7 +111,7 @@ def merge(raw, form):
             if name in CONFIG_FIELDS or name.startswith("_"):
                 new[name] = raw[name]
     old_wifi = new.get("wifi") if isinstance(new.get("wifi"), dict) else {}
-    ssid = (form.get("ssid") or "").strip()
+    ssid = (form.get("ssid_other") or "").strip() or (form.get("ssid") or "").strip()
     password = form.get("password") or ""
     if not password and ssid == old_wifi.get("ssid"):
         password = old_wifi.get("password", "")
@@ -119,13 +139,14 @@ def merge(raw, form):
     return new
 
 
-def make_app(raw, problem, path=config.CONFIG_PATH, reset=None):
+def make_app(raw, problem, path=config.CONFIG_PATH, reset=None, networks=None):
     """The microdot app (separate from serve() so tests can drive it)."""
     from microdot import Microdot
     import asyncio
 
     app = Microdot()
-    state = {"raw": raw if isinstance(raw, dict) else {}, "problem": problem}
+    state = {"raw": raw if isinstance(raw, dict) else {}, "problem": problem,
+             "networks": networks or []}
     html = {"Content-Type": "text/html; charset=utf-8"}
 
     async def reset_soon():
@@ -134,7 +155,10 @@ def make_app(raw, problem, path=config.CONFIG_PATH, reset=None):
 
     @app.get("/")
     async def index(request):
-        return page(state["raw"], state["problem"]), 200, html
+        if request.args.get("scan"):
+            from artcast_fw import wifi
+            state["networks"] = wifi.nearby_networks()
+        return page(state["raw"], state["problem"], networks=state["networks"]), 200, html
 
     @app.post("/")
     async def save(request):
@@ -150,7 +174,7 @@ def make_app(raw, problem, path=config.CONFIG_PATH, reset=None):
                 new = dict(state["raw"])
                 new["wifi"] = {"ssid": form.get("ssid") or ""}
                 new["server"] = form.get("server") or ""
-            return page(new, str(e)), 400, html
+            return page(new, str(e), networks=state["networks"]), 400, html
         config.forget_checker()
         config.save(new, path)
         print("artcast: setup saved to", path)
@@ -162,12 +186,14 @@ def make_app(raw, problem, path=config.CONFIG_PATH, reset=None):
 
 def serve(raw, problem, path=config.CONFIG_PATH, host="0.0.0.0", port=80, access_point=True):
     """Open the setup access point and serve the page until a save resets."""
+    networks = None
     if access_point:
         from artcast_fw import wifi
+        networks = wifi.nearby_networks()     # before the access point takes the radio
         essid = "artcast-setup-" + wifi.board_id()
         password = "artcast-setup"
         if isinstance(raw, dict) and isinstance(raw.get("setup_password"), str):
             password = raw["setup_password"]
         address = wifi.start_access_point(essid, password)
         print("artcast: setup page on Wi-Fi %s at http://%s/" % (essid, address))
-    make_app(raw, problem, path).run(host=host, port=port)
+    make_app(raw, problem, path, networks=networks).run(host=host, port=port)

@@ -134,3 +134,37 @@ def board_id():
         return "%02x%02x" % (mac[-2], mac[-1])
     except (OSError, ValueError, TypeError):
         return "0000"
+
+
+# At most this many networks on the setup page, strongest first.
+MAX_NETWORKS = 20
+
+
+def nearby_networks():
+    """[(ssid, rssi, secured)] the station radio hears, strongest first, each
+    name once. Hidden networks and names that are not printable UTF-8 (they
+    could not be typed, and must never reach the page as markup or control
+    characters) are left out. [] when the scan fails."""
+    sta = network.WLAN(network.STA_IF)
+    was_active = sta.active()
+    try:
+        sta.active(True)
+        found = sta.scan()      # (ssid, bssid, channel, RSSI, security, hidden)
+    except OSError as e:
+        print("artcast: wifi scan failed:", e)
+        return []
+    finally:
+        if not was_active:
+            sta.active(False)
+    best = {}
+    for row in found:
+        try:
+            name = bytes(row[0]).decode("utf-8")
+        except UnicodeError:
+            continue
+        if not name or any(ord(c) < 32 or ord(c) == 127 for c in name):
+            continue
+        if name not in best or row[3] > best[name][1]:
+            best[name] = (name, row[3], row[4] != 0)
+    nets = sorted(best.values(), key=lambda n: -n[1])
+    return nets[:MAX_NETWORKS]

@@ -3,8 +3,14 @@
 # The station "joins" when connect() is called, unless the file named by
 # $STUB_WIFI_DOWN exists (a test creates it to drop Wi-Fi and deletes it to
 # bring the network back). Records ["wifi_connect", ssid],
-# ["wifi_disconnect"], ["hostname", name], ["ap", {config}],
+# ["wifi_disconnect"], ["hostname", name], ["ap", {config}], ["wifi_scan"],
 # ["wifi_pm", mode] (station config(pm=...): WLAN.PM_NONE 0, PM_PERFORMANCE 1).
+# scan() (station active only, as on the board) answers the networks in
+# $STUB_WIFI_SCAN: a JSON list of [ssid, rssi, security], ssid as text or
+# as a list of byte values (for names that are not UTF-8).
+
+import json
+import os
 
 from _record import env_flag_file, record
 
@@ -49,6 +55,16 @@ class WLAN:
             raise OSError("not a station")
         record("wifi_connect", ssid)
         self._joined = True
+
+    def scan(self):
+        if self.iface != STA_IF or not self._active:
+            raise OSError("Wifi Not Started")
+        record("wifi_scan")
+        out = []
+        for ssid, rssi, security in json.loads(os.getenv("STUB_WIFI_SCAN") or "[]"):
+            raw = ssid.encode() if isinstance(ssid, str) else bytes(ssid)
+            out.append((raw, b"\x24\x0a\xc4\x00\x00\x01", 6, rssi, security, False))
+        return out
 
     def disconnect(self):
         record("wifi_disconnect")

@@ -127,20 +127,21 @@ def wants_keep_alive(version, fields):
 
 
 READING, PARKED, WRITING, DONE = 0, 1, 2, 3
+STREAMING = 4       # an event stream or a /follow wait (events.py): `follower` owns the connection
 
 
 class Connection(asyncio.Protocol):
     """One client connection: requests in, answers out, one at a time."""
 
     __slots__ = ("server", "transport", "buffer", "state", "tick", "key", "media", "head", "log",
-                 "mode", "paused", "out", "expect")
+                 "mode", "paused", "out", "expect", "follower")
 
     def __init__(self, server):
         self.server = server
         self.transport = None
         self.buffer = b""
         self.state = READING
-        self.tick = self.key = self.media = self.log = self.out = self.expect = None
+        self.tick = self.key = self.media = self.log = self.out = self.expect = self.follower = None
         self.mode = None            # None until the first request: then CLOSE, KEEP or KEEP_10
         self.head = self.paused = False
 
@@ -201,6 +202,8 @@ class Connection(asyncio.Protocol):
             server.hub.release(self)
         elif self.tick is not None:
             server.deadlines.discard(self)
+        if self.follower is not None:
+            self.follower.close()
         self.state = DONE
         self.out = None
 
@@ -380,6 +383,8 @@ class Connection(asyncio.Protocol):
             self.server.hub.release(self)
         elif self.tick is not None:
             self.server.deadlines.discard(self)
+        if self.follower is not None:
+            self.follower.close()
         self.state = DONE
         self.out = None
         self.transport.abort()

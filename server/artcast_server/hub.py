@@ -130,6 +130,7 @@ class Hub:
         self.connections_accepted = 0   # counted by the server's connections
         self.connections_open = 0
         self.closed = False
+        self.on_datum = None     # on_datum(datum) after each datum: /events and /follow (events.py)
 
     # --- the multicast side -------------------------------------------------
 
@@ -184,6 +185,8 @@ class Hub:
                 self.waiters[key] = kept
         if self.on_change is not None:
             self.on_change()
+        if self.on_datum is not None:
+            self.on_datum(datum)
         return datum
 
     def superseded(self, key, payload):

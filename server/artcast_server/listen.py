@@ -192,6 +192,14 @@ class HTTPServer:
                                   self.settings.trusted_proxies)
             conn.log = (peer, "%s %s HTTP/%s" % (request.method, request.url, request.http_version),
                         request.headers.get("Referer", "-"), request.headers.get("User-Agent", "-"))
+        devices = getattr(self.app, "devices", None)
+        if devices is not None:
+            devices.seen(request, conn)
+        if hasattr(response, "attach"):         # /events and /follow (events.py) take the connection
+            response = response.attach(self, conn)
+            if response is None:
+                return
+            add_common_headers(response, self.settings)
         if response.__class__ is Held:
             try:
                 if conn.park(response.key, response.hold, response.media, response.etag):
@@ -246,6 +254,9 @@ class HTTPServer:
                 self.loop.remove_reader(self.sock.fileno())
             self.sock.close()
         self.hub.close()
+        followers = getattr(self.app, "followers", None)
+        if followers is not None:
+            followers.close()                   # /follow waits answer 204, event streams end
         for conn in list(self.connections):
             if conn.state == READING:
                 conn.abort() if conn.buffer else conn.transport.close()

@@ -4,7 +4,10 @@
     GET /artcasts           every known artcast (JSON, or HTML for browsers)
     GET /artcasts/<key>     the key's next value (long-poll), or its live page
     GET /artcasts/<key>/history   the key's recent datums (JSON)
-    GET /status             counters for the operator
+    GET /status             counters for the operator (JSON, or HTML for browsers)
+    GET /metrics            the same in Prometheus text format (metrics.py)
+    GET /events, /follow    several keys at once: SSE and long-poll (events.py)
+    GET /devices            who follows what (devices.py; JSON, or the roster page)
     GET /clock              the server's time in ms, for play-at (answered at once)
     GET /favicon.ico        204 (pages carry an inline icon)
     OPTIONS *               CORS preflight
@@ -21,8 +24,9 @@ from microdot import Microdot, Response
 from artcast_core.datagram import parse_datum
 from artcast_core.keys import key_problem
 from artcast_core.negotiate import choose
-from artcast_server import VERSION, pages
+from artcast_server import VERSION, dashboard, events, metrics, pages
 from artcast_server.control_page import control_page
+from artcast_server.devices import Devices
 from artcast_server.firmware import RESERVED_PREFIX, reserved
 from artcast_server.publish import handle_publish
 from artcast_server.listing import close_keys, listing_page, parse_limit
@@ -35,13 +39,15 @@ class Settings:
     """What the routes need from the command line."""
 
     def __init__(self, poll_timeout=25.0, cors_origin="*", trusted_proxies=(), tokens=None, rate=None,
-                 publisher=None):
+                 publisher=None, max_devices=1000, expected_devices=()):
         self.poll_timeout = poll_timeout   # seconds; 0 = hold until a datum arrives
         self.cors_origin = cors_origin
         self.trusted_proxies = trusted_proxies     # proxies.parse_trusted(--trust-proxy)
         self.tokens = tokens               # publish tokens (None: HTTP publish off)
         self.rate = rate                   # tokens.RateLimit for HTTP publish
         self.publisher = publisher         # publish.Publisher: accepted values out to the group
+        self.max_devices = max_devices
+        self.expected_devices = expected_devices    # names from --expected-devices
 
 
 def parse_wait(text):
@@ -75,6 +81,10 @@ def pick_media(request, offered):
 
 def create_app(hub, settings):
     app = Microdot()
+    app.followers = events.Followers(hub)       # listen.py: streams end at shutdown
+    app.devices = Devices(settings.max_devices, settings.poll_timeout, settings.expected_devices, hub.clock)
+    events.add_routes(app, hub, settings, app.followers)
+    dashboard.add_routes(app, hub, settings, app.devices)
 
     @app.after_request
     async def common_headers(request, response):
@@ -125,7 +135,7 @@ def create_app(hub, settings):
             headers["Link"] = '</artcasts?after=%s&limit=%d>; rel="next"' % (
                 page.next_after, len(page.entries))
         if media == HTML:
-            return pages.list_page(page.entries, page.next_after), 200, headers
+            return dashboard.dashboard_page(page.entries, page.next_after), 200, headers
         return page.body, 200, headers
 
     @app.get("/favicon.ico")
@@ -134,7 +144,20 @@ def create_app(hub, settings):
 
     @app.get("/status")
     async def status(request):
-        return hub.status(VERSION), 200, {"Cache-Control": "no-store"}
+        info = metrics.full_status(hub, VERSION, app.followers, app.devices)
+        media = pick_media(request, (JSON, HTML))
+        if media == HTML:
+            return metrics.status_page(info), 200, {"Content-Type": "text/html; charset=UTF-8",
+                                                    "Cache-Control": "no-store", "Vary": "Accept"}
+        if media == JSON:
+            return info, 200, {"Cache-Control": "no-store", "Vary": "Accept"}
+        return error(406, "Not Acceptable: /status is offered as application/json or text/html")
+
+    @app.get("/metrics")
+    async def prometheus(request):
+        info = metrics.full_status(hub, VERSION, app.followers, app.devices)
+        return metrics.prometheus(info), 200, {"Content-Type": "text/plain; version=0.0.4; charset=UTF-8",
+                                               "Cache-Control": "no-store"}
 
     @app.route("/artcasts/<path:key>", methods=["POST", "PUT"])
     async def publish(request, key):
@@ -186,10 +209,12 @@ def create_app(hub, settings):
             return error(400, "format must be json, text or html")
         if media is None:
             return error(406, "Not Acceptable: offered are application/json, text/plain, text/html")
+        if media == HTML and request.args.get("view") == "full":
+            return dashboard.full_page(key, hub.meta(key)), 200, {"Content-Type": "text/html; charset=UTF-8"}
         if media == HTML:
             known = key in hub.artcasts
             return pages.live_page(key, hub.meta(key), int(hold_time(20, settings.poll_timeout)), known,
-                                   () if known else close_keys(hub, key)), 200, \
+                                   () if known else close_keys(hub, key), dashboard.qr_svg(request, key)), 200, \
                 {"Content-Type": "text/html; charset=UTF-8", "Vary": "Accept"}
 
         etag = request.headers.get("If-None-Match") or request.args.get("after")

@@ -18,6 +18,7 @@ import sys
 from artcast_core.datagram import DATA_PORT, DEFAULT_GROUP, REGISTER_PORT
 from artcast_server import VERSION
 from artcast_server.app import Settings, create_app
+from artcast_server.devices import read_expected
 from artcast_server.firmware import Firmware
 from artcast_server.hub import HISTORY, HISTORY_BYTES, Hub
 from artcast_server.listen import HTTPServer, open_listen_socket
@@ -126,6 +127,10 @@ def build_parser():
                           "(default --max-clients + 1024)")
     web.add_argument("--access-control-allow-origin", default="*", metavar="ORIGIN",
                      help="Access-Control-Allow-Origin on every response (default *)")
+    web.add_argument("--max-devices", type=_positive_int, default=1000,
+                     help="named devices remembered for GET /devices (default 1000)")
+    web.add_argument("--expected-devices", metavar="FILE",
+                     help="device names a class or gallery expects, one a line (GET /devices counts them)")
     udp = p.add_argument_group("multicast")
     udp.add_argument("--data-group", type=_group, default=DEFAULT_GROUP, help="default " + DEFAULT_GROUP)
     udp.add_argument("--data-port", type=_port, default=DATA_PORT, help="default %d" % DATA_PORT)
@@ -295,7 +300,8 @@ async def serve(args, tcp, udp, errors, access, security=(None, None, None)):
     tokens, verifier, publisher = security
     settings = Settings(poll_timeout=args.poll_timeout, cors_origin=args.access_control_allow_origin,
                         trusted_proxies=tuple(args.trust_proxy), tokens=tokens,
-                        rate=RateLimit(args.publish_rate), publisher=publisher)
+                        rate=RateLimit(args.publish_rate), publisher=publisher,
+                        max_devices=args.max_devices, expected_devices=args.expected)
     app = create_app(hub, settings)
     firmware = Firmware(args.firmware, hub, errors).attach(app) if args.firmware else None
     http = HTTPServer(app, hub, settings, access, max_connections=args.max_connections)
@@ -353,6 +359,10 @@ async def advertise(args, tcp, errors):
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        args.expected = read_expected(args.expected_devices) if args.expected_devices else ()
+    except (OSError, ValueError, UnicodeError) as exc:
+        parser.error("--expected-devices: %s" % exc)
     if args.no_multicast and not args.nats:
         parser.error("--no-multicast leaves no feed: add --nats URL")
     if args.nats:

@@ -31,6 +31,7 @@ from artcast_server.deadlines import Deadlines
 from artcast_server.responses import CONTENT_TYPES, JSON, add_common_headers, error, no_content
 
 MAX_PATTERNS = 50       # keys or patterns in one request
+MAX_FOLLOW_KEYS = 100   # keys one /follow may name in all (its cursor must fit a request header)
 TAG_DIGITS = 12         # hex digits of each ETag in a cursor (48 bits: no false match in practice)
 MAX_CURSOR = 1500       # characters; a longer cursor is sent empty (resume = every current value)
 HEARTBEAT = 15.0        # seconds between comment lines on an idle stream
@@ -451,6 +452,9 @@ def add_routes(app, hub, settings, followers):
             have = set() if wait == 0 else set(tag(d.etag) for d in followers.current(patterns).values())
         else:
             have = parse_cursor(cursor)
+        if len(followers.current(patterns)) > MAX_FOLLOW_KEYS:
+            return error(400, "the patterns name more than %d keys: follow fewer with /follow, "
+                              "or use /events" % MAX_FOLLOW_KEYS)
         response = follow_response(followers, patterns, have)
         if response is not None:
             return response

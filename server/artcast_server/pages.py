@@ -106,6 +106,10 @@ def list_page(entries, next_after=None):
 
 _LIVE_SCRIPT = """
 const KEY = %s, HOLD = %d;
+// This browser names itself in GET /devices (one random name per browser, kept in localStorage).
+let DEVICE = '';
+try { DEVICE = localStorage.getItem('artcast-device') ||
+  ('browser-' + Math.random().toString(36).slice(2, 8)); localStorage.setItem('artcast-device', DEVICE); } catch (e) {}
 const valueEl = document.getElementById('value'), stateEl = document.getElementById('state');
 const chart = document.getElementById('chart'), points = [];
 const unknownEl = document.getElementById('unknown');
@@ -136,6 +140,7 @@ async function follow() {
     let url = location.pathname + '?format=json&wait=' + (primed ? HOLD : 0);
     // "none" names no datum: one that arrived since our last answer comes at once
     url += '&after=' + encodeURIComponent(etag || (primed ? 'none' : ''));
+    if (DEVICE) url += '&device=' + encodeURIComponent(DEVICE);
     try {
       const r = await fetch(url, {cache: 'no-store'});
       if (r.status === 200) {
@@ -156,10 +161,10 @@ follow();
 """
 
 
-def live_page(key, meta, hold, known=True, close=()):
+def live_page(key, meta, hold, known=True, close=(), qr=""):
     """A page that shows `key`'s value as it changes. `known`: has the
     server seen the key; if not, the page says so and links the `close`
-    keys (likely what was meant)."""
+    keys (likely what was meant). `qr`: an inline SVG QR code of the page."""
     extra = []
     if not known:
         note = "This server has never seen <code>%s</code> (yet)." % escape(key)
@@ -178,6 +183,7 @@ def live_page(key, meta, hold, known=True, close=()):
     script = _LIVE_SCRIPT % (json.dumps(key).replace("</", "<\\/"), hold)
     body = ("<p><a href=\"/artcasts\">All artcasts</a></p><h1>Artcast <code>%s</code></h1>%s"
             "<div id=\"value\" class=\"value\">–</div><canvas id=\"chart\" width=\"600\" height=\"160\" hidden></canvas>"
-            "<p id=\"state\" class=\"state\">connecting…</p><script>%s</script>"
-            % (escape(key), "".join(extra), script))
+            "<p id=\"state\" class=\"state\">connecting…</p>"
+            "<p><a href=\"?view=full\">Full screen</a></p>%s<script>%s</script>"
+            % (escape(key), "".join(extra), "<p class=\"qr\">%s</p>" % qr if qr else "", script))
     return _page("Artcast " + key, body)

@@ -48,6 +48,9 @@ class LongPoll:
         self.etag = None
         self.primed = False  # True once the wait=0 request has been answered
         self.play_at = None  # the last value's Artcast-Play-At (server ms), or None
+        # Sent as the Artcast-Device header (PROTOCOL.md, "Devices"), e.g.
+        # "kit-07; fw=1.2.0; rssi=-61"; None sends nothing.
+        self.device = None
 
     def socket_timeout(self):
         """Seconds a client should wait for the answer to `request()`."""
@@ -66,6 +69,8 @@ class LongPoll:
         headers = {"Accept": "text/plain" if self.fmt == "text" else "application/json"}
         if self.etag is not None:
             headers["If-None-Match"] = self.etag
+        if self.device:
+            headers["Artcast-Device"] = self.device
         return build_get(host, port, self.path(), headers, keep_alive)
 
     def handle(self, status, headers, body):

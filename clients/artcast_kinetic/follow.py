@@ -25,16 +25,26 @@ from artcast_core.longpoll import DEFAULT_HOLD, LongPoll
 
 log = logging.getLogger("artcast.kinetic")
 
-async def follow(url, key, on_value, on_link, hold=DEFAULT_HOLD, backoff=None, sleep=None, play_at=False):
+def default_device():
+    """The Artcast-Device header of this Pi: its host name and our version."""
+    import socket
+    from artcast_core import VERSION
+    return "%s; fw=%s" % (socket.gethostname()[:64], VERSION)
+
+
+async def follow(url, key, on_value, on_link, hold=DEFAULT_HOLD, backoff=None, sleep=None, play_at=False,
+                 device=None):
     """Follow `key` forever (until cancelled).
 
     on_value(key, value) and on_link(key, online, reason) may be plain
     functions or coroutines. `sleep` is for tests (defaults to asyncio.sleep).
     play_at=True: on_value(key, value, play_at) gets the value's
     Artcast-Play-At too (server ms, or None; see shared_time.py).
+    `device` names this client in the server's GET /devices (default: the host name).
     """
     host, port, prefix = parse_url(url)
     poll = LongPoll(key, hold=hold, prefix=prefix)
+    poll.device = device or default_device()
     backoff = backoff or Backoff()
     sleep = sleep or asyncio.sleep
     online = None

@@ -374,6 +374,7 @@ void setup() {
   if (have_servo && !(have_strip && strcmp(strip_out.key(), servo_out.key()) == 0)) {
     followers[follower_count++].poll = LongPoll(servo_out.key(), ARTCAST_HOLD, prefix, ARTCAST_FORMAT_TEXT);
   }
+  for (int i = 0; i < follower_count; i++) followers[i].poll.set_device(ARTCAST_HOSTNAME);
   randomSeed(micros());
 #ifdef ARDUINO_ARCH_ESP32
   // The core resets this watchdog after every loop(); a hang restarts the board.

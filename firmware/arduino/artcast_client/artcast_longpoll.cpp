@@ -38,6 +38,11 @@ int LongPoll::request(char* buf, size_t size, const char* host, int port) const 
     if (m < 0 || (size_t)m >= size - n) return -1;
     n += m;
   }
+  if (device_ && device_[0]) {
+    int m = snprintf(buf + n, size - n, "Artcast-Device: %s\r\n", device_);
+    if (m < 0 || (size_t)m >= size - n) return -1;
+    n += m;
+  }
   if ((size_t)n + 3 > size) return -1;
   memcpy(buf + n, "\r\n", 3);
   return n + 2;

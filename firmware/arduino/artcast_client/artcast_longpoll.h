@@ -38,6 +38,8 @@ class LongPoll {
   explicit LongPoll(const char* key = "", int hold = DEFAULT_HOLD, const char* prefix = "",
                     bool text = false);
   void set_key(const char* key);
+  // Sent as the Artcast-Device header (the server's GET /devices); 0: none.
+  void set_device(const char* name) { device_ = name; }
   // The GET request into buf; returns its length, or -1 if buf is too small.
   int request(char* buf, size_t size, const char* host, int port) const;
   // How long to wait for the whole answer to request().
@@ -63,6 +65,7 @@ class LongPoll {
   int status_;
   bool has_play_at_;
   int64_t play_at_;
+  const char* device_ = 0;
 #if defined(__AVR__)
   char etag_[40];
 #else

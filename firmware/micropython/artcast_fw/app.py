@@ -21,6 +21,7 @@ import time
 
 import machine
 
+from artcast_core import VERSION
 from artcast_core.http import parse_url
 from artcast_fw import config, wifi
 
@@ -69,7 +70,7 @@ class App:
         for key in self.outputs.keys():
             self.pollers.append(Poller(key, host, port, prefix, self.poll, self.resolver,
                                        self._on_value, self._on_online,
-                                       hold=hold))
+                                       hold=hold, device=hostname + "; fw=" + VERSION))
         if cfg.get("updates", True):
             from artcast_fw import ota     # over-the-air updates: one more long-poll
             ota.attach(self, hostname, host, port, prefix)

@@ -91,8 +91,9 @@ class Poller:
 
     def __init__(self, key, host, port, prefix, poll, resolver,
                  on_value, on_online=None, hold=DEFAULT_HOLD, fmt="json",
-                 backoff=None):
+                 backoff=None, device=None):
         self.lp = LongPoll(key, hold=hold, prefix=prefix, fmt=fmt)
+        self.lp.device = device     # the Artcast-Device request header: "<name>; fw=<version>"
         self.key = key
         self.host = host
         self.port = port

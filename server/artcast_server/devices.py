@@ -18,6 +18,7 @@ Everything here is what a client said about itself: pages show it as text.
 """
 
 import time
+import unicodedata
 
 from artcast_server.connection import PARKED, STREAMING
 
@@ -28,11 +29,12 @@ WAITING, ONLINE, OFFLINE = "waiting", "online", "offline"
 
 
 def _text(value, limit):
-    """A client-given string, or None when empty, too long or holding control characters."""
+    """A client-given string, or None when empty, too long or holding control
+    or format characters (C0/C1 controls, bidi overrides such as U+202E)."""
     if not value or len(value) > limit:
         return None
     for char in value:
-        if ord(char) < 0x20 or 0x7f <= ord(char) < 0xa0:
+        if ord(char) < 0x20 or (ord(char) >= 0x7f and unicodedata.category(char)[0] == "C"):
             return None
     return value
 

@@ -27,6 +27,8 @@ def test_parse_device_header():
     assert parse_device("kit-07; fw=1.2.0; rssi=-61") == ("kit-07", "1.2.0", "-61")
     assert parse_device("kit-07")[0] == "kit-07"
     assert parse_device("bad\x1bname")[0] is None
+    assert parse_device("kit\u202e70")[0] is None          # a bidi override: shown reversed
+    assert parse_device("ki\x85t")[0] is None
     assert parse_device("x" * 65)[0] is None
 
 

@@ -98,7 +98,7 @@ def create_app(hub, settings):
         return {
             "Allow": "GET, HEAD, OPTIONS, POST, PUT",
             "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS, POST, PUT",
-            "Access-Control-Allow-Headers": "If-None-Match, Accept, Authorization, Content-Type",
+            "Access-Control-Allow-Headers": "If-None-Match, Accept, Authorization, Content-Type, Last-Event-ID, Artcast-Device",
             "Access-Control-Max-Age": "86400",
             "Content-Length": "0",
         }

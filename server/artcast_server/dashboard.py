@@ -124,19 +124,30 @@ const box = document.getElementById('filter');
 function filter(el) { const q = box.value.trim().toLowerCase(); el.hidden = q !== '' && !el.dataset.text.includes(q); }
 box.addEventListener('input', () => cards.forEach(c => filter(c.el)));
 document.querySelectorAll('#cards .card').forEach(setup);
-cards.forEach(async (c, key) => {
-  try {
-    const r = await fetch('/artcasts/' + key + '/history?n=60', {cache: 'no-store'});
-    if (r.status !== 200) return;              // a server without history: live values only
-    const h = await r.json();
-    if (Array.isArray(h)) { const live = c.etag; h.forEach(d => add(c, d, true)); c.etag = live; }
-  } catch (e) { /* live values only */ }
-});
 setInterval(() => cards.forEach(tick), 1000);
 const es = new EventSource('/events?keys=*');
 es.addEventListener('datum', e => { const d = JSON.parse(e.data); add(card(d.key), d, false); });
 es.onopen = () => { state.textContent = 'live'; };
 es.onerror = () => { state.textContent = 'reconnecting…'; };
+// Sparklines start from each key's history: [{"t", "value", "etag"}, ...], oldest first.
+// Two requests at a time (a browser has about six connections per server, one is
+// the stream); wait=0 so a server without the history route answers at once.
+async function histories(queue) {
+  for (let c; (c = queue.shift());) {
+    try {
+      const r = await fetch('/artcasts/' + c.el.dataset.key + '/history?n=60&wait=0', {cache: 'no-store'});
+      if (r.status !== 200) continue;          // no history here: live values only
+      const h = await r.json();
+      if (!Array.isArray(h)) continue;
+      const first = c.times.length ? c.times[0] : Infinity, older = h.filter(d => d && d.t < first);
+      c.times = older.map(d => d.t).concat(c.times).slice(-20);
+      c.points = older.map(d => d.value).filter(v => typeof v === 'number').concat(c.points).slice(-120);
+      draw(c); tick(c);
+    } catch (e) { /* live values only */ }
+  }
+}
+const queue = [...cards.values()];
+histories(queue); histories(queue);
 """
 
 

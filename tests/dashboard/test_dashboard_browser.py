@@ -175,3 +175,33 @@ def test_roster_shows_a_firmware_board_then_marks_it_offline(server_factory, boa
     assert names == ["<i>evil</i>:offline", "kit-01:offline", "kit-02:offline"], names   # offline first
     image = shot(browser, tmp_path, "roster.png")
     assert image.count(red) > 20        # the offline state is shown in red
+
+
+def test_sparkline_starts_from_the_history_endpoint(server, browser):
+    """The history route comes from another branch: the page is checked
+    against its documented shape, [{"t", "value", "etag"}, ...] oldest
+    first, served here by a stand-in for fetch() of .../history only."""
+    server.send("h/temp", 30)
+    server.wait_for_datums(1)
+    now = time.time()
+    history = [{"t": now - 40 + i, "value": v, "etag": '"%016x"' % i} for i, v in enumerate([10, 14, 12, 18, 16])]
+    browser.call("Page.addScriptToEvaluateOnNewDocument", source="""
+      const realFetch = window.fetch;
+      window.fetch = (url, opts) => String(url).includes('/history?')
+        ? Promise.resolve(new Response(%s, {status: 200, headers: {'Content-Type': 'application/json'}}))
+        : realFetch(url, opts);""" % json.dumps(json.dumps(history)))
+    browser.goto(server.url + "/artcasts")
+    browser.wait_for(value_of("h/temp"), "30")
+    points = CARD % "h/temp" + ".querySelector('polyline').getAttribute('points').split(' ').length"
+    browser.wait_for(points, 6)             # five from history, then the live value
+    server.send("h/temp", 31)
+    browser.wait_for(points, 7)
+
+
+def test_a_server_without_history_answers_the_page_at_once(server):
+    """Until the history route exists, the page's request must not be held
+    as a long-poll for a key named ".../history" (it would take one of the
+    browser's few connections for 25 s)."""
+    started = time.monotonic()
+    status, _, _ = server.get("/artcasts/h/temp/history?n=60&wait=0")
+    assert status in (200, 204, 404) and time.monotonic() - started < 2

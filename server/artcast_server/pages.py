@@ -184,6 +184,6 @@ def live_page(key, meta, hold, known=True, close=(), qr=""):
     body = ("<p><a href=\"/artcasts\">All artcasts</a></p><h1>Artcast <code>%s</code></h1>%s"
             "<div id=\"value\" class=\"value\">–</div><canvas id=\"chart\" width=\"600\" height=\"160\" hidden></canvas>"
             "<p id=\"state\" class=\"state\">connecting…</p>"
-            "<p><a href=\"?view=full\">Full screen</a></p>%s<script>%s</script>"
-            % (escape(key), "".join(extra), "<p class=\"qr\">%s</p>" % qr if qr else "", script))
+            "<p><a href=\"/artcasts/%s?view=full\">Full screen</a></p>%s<script>%s</script>"
+            % (escape(key), "".join(extra), escape(key), "<p class=\"qr\">%s</p>" % qr if qr else "", script))
     return _page("Artcast " + key, body)

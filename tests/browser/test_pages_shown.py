@@ -42,7 +42,7 @@ def test_hostile_license_uris_are_never_links(server, browser):
     server.register("lic/good", license={"uri": "https://creativecommons.org/licenses/by/4.0/", "title": "CC BY"})
     wait_known(server, len(HOSTILE) + 1)
     browser.goto(server.url + "/artcasts")
-    browser.wait_for("document.querySelectorAll('tbody tr').length", len(HOSTILE) + 1)
+    browser.wait_for("document.querySelectorAll('#cards .card').length", len(HOSTILE) + 1)
     # every link on the page is http (the live pages, the one good license)
     assert set(browser.evaluate(PROTOCOLS).split()) == {"http:", "https:"}
     assert browser.evaluate("document.querySelectorAll('a[rel=license]').length") == 1

@@ -139,7 +139,7 @@ def test_full_view_and_qr_code(server, browser):
     browser.goto(server.url + "/artcasts/w/big")
     browser.wait_for("document.getElementById('value').textContent", "43")
     assert browser.evaluate("document.querySelector('.qr svg path').getAttribute('d').length") > 200
-    assert browser.evaluate("document.querySelector('a[href=\"?view=full\"]') !== null")
+    assert browser.evaluate("document.querySelector('a[href=\"/artcasts/w/big?view=full\"]') !== null")
     # the live page names its browser in GET /devices
     deadline = time.monotonic() + 10
     names = []

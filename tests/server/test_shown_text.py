@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from artcast_server.dashboard import dashboard_page
 from artcast_server.pages import link_target, list_page, live_page
 from artcast_server.responses import LINK_MAX, license_link
 
@@ -38,7 +39,7 @@ def arduino_max_response():
 def test_pages_render_any_registered_text(text):
     meta = {"description": text, "provenance": text, "license": {"uri": text, "title": text}}
     for page in (list_page([dict(meta, key="k")]), live_page("k", meta, 20),
-                 live_page("k/x", meta, 20, known=False, close=["k/y"])):
+                 live_page("k/x", meta, 20, known=False, close=["k/y"]), dashboard_page([dict(meta, key="k")])):
         assert isinstance(page, bytes)
         page.decode("utf-8")
 
@@ -56,9 +57,9 @@ def test_pages_render_wrong_types_without_failing():
 def test_hostile_license_uri_is_text_not_a_link(uri):
     assert link_target(uri) is None
     meta = {"license": {"uri": uri, "title": "Click me"}}
-    for page in (list_page([dict(meta, key="k")]), live_page("k", meta, 20)):
+    for page in (list_page([dict(meta, key="k")]), live_page("k", meta, 20), dashboard_page([dict(meta, key="k")])):
         hrefs = re.findall(rb'href="([^"]*)"', page)
-        assert hrefs and all(h.startswith(b"/artcasts") or h == b"data:," for h in hrefs), hrefs
+        assert hrefs and all(h.startswith((b"/artcasts", b"/devices", b"/status")) or h == b"data:," for h in hrefs), hrefs
         assert b"Click me" in page
 
 
@@ -70,9 +71,10 @@ def test_web_license_uri_is_a_link(uri):
 
 
 def test_markup_in_registration_is_escaped():
-    page = list_page([{"key": "k", "description": "<img src=x onerror=alert(1)>",
-                       "license": {"uri": "https://x/\"><script>", "title": "<b>t</b>"}}])
-    assert b"<img" not in page and b"<script>" not in page and b"<b>t" not in page
+    entries = [{"key": "k", "description": "<img src=x onerror=alert(1)>",
+                "license": {"uri": "https://x/\"><script>", "title": "<b>t</b>"}}]
+    for page, own_scripts in ((list_page(entries), 0), (dashboard_page(entries), 1)):
+        assert b"<img" not in page and page.count(b"<script>") == own_scripts and b"<b>t" not in page
 
 
 # --- the Link header ---------------------------------------------------------

@@ -224,6 +224,7 @@ def demo(argv):
     say("Artcast is running on this machine only (multicast on loopback, TTL 0).")
     say("Open  %s  in a browser, or:" % url)
     say("      curl %s" % url)
+    say("Every key at once: %s ; boards: %s" % (url[:-len("/test/tick")], url.replace("/artcasts/test/tick", "/devices")))
     if logs:
         say("Requests are logged to %s, not here." % os.path.relpath(access_log))
     say("Send a value from another terminal:  python3 run.py artcast send --local room/light '\"on\"'")

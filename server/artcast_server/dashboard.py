@@ -87,11 +87,13 @@ function setup(el) {
   const ago = document.createElement('p'); ago.className = 'ago'; ago.textContent = 'no value yet';
   el.querySelector('.value').after(svg, ago);
   const c = {el, value: el.querySelector('.value'), line, ago, times: [], points: [], etag: null};
+  svg.style.display = 'none';
   cards.set(el.dataset.key, c); filter(el);
   return c;
 }
 function draw(c) {
   const p = c.points.slice(-60);
+  c.line.parentNode.style.display = p.length ? '' : 'none';      // no numbers, no sparkline
   if (!p.length) { c.line.setAttribute('points', ''); return; }
   const lo = Math.min(...p), hi = Math.max(...p), span = (hi - lo) || 1;
   c.line.setAttribute('points', p.map((v, i) =>

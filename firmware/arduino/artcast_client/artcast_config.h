@@ -24,7 +24,8 @@
 #ifndef ARTCAST_WIFI_SLEEP
 #define ARTCAST_WIFI_SLEEP 0
 #endif
-// The board's name on the network (shows in the router's client list).
+// The board's name on the network (shows in the router's client list) and in
+// the server's /devices roster: give each kit of a class its own name.
 #ifndef ARTCAST_HOSTNAME
 #define ARTCAST_HOSTNAME "artcast-arduino"
 #endif

@@ -9,6 +9,11 @@ Modules, outside in:
   responses.py  value / 204 / error responses and their headers
   pages.py      the HTML list page and live key page
   listing.py    GET /artcasts in bounded pages; keys close to a misspelt one
+  events.py     GET /events (Server-Sent Events), cursors, the followers registry
+  follow.py     GET /follow: one long-poll for several keys
+  devices.py    the devices table (Artcast-Device) and GET /devices
+  dashboard.py  the dashboard, full-screen view, devices roster, QR code
+  metrics.py    /status for people and GET /metrics (Prometheus)
   multicast.py  the UDP multicast receivers (datagram -> hub)
   hub.py        state: artcasts, latest datum per key, waiting requests, counters
   logs.py       access log (NCSA combined) and rate-limited error log

@@ -24,7 +24,7 @@ from microdot import Microdot, Response
 from artcast_core.datagram import parse_datum
 from artcast_core.keys import key_problem
 from artcast_core.negotiate import choose
-from artcast_server import VERSION, dashboard, events, metrics, pages
+from artcast_server import VERSION, dashboard, events, follow, metrics, pages
 from artcast_server.control_page import control_page
 from artcast_server.devices import Devices
 from artcast_server.firmware import RESERVED_PREFIX, reserved
@@ -84,6 +84,7 @@ def create_app(hub, settings):
     app.followers = events.Followers(hub)       # listen.py: streams end at shutdown
     app.devices = Devices(settings.max_devices, settings.poll_timeout, settings.expected_devices, hub.clock)
     events.add_routes(app, hub, settings, app.followers)
+    follow.add_routes(app, hub, settings, app.followers)
     dashboard.add_routes(app, hub, settings, app.devices)
 
     @app.after_request

@@ -1,7 +1,7 @@
 """Following several keys at once (PROTOCOL.md, "Following several keys"):
 
-    GET /events?keys=a,b,room/*    Server-Sent Events, one event per datum
-    GET /follow?keys=a,b           one long-poll answered by any of the keys
+    GET /events?keys=a,b,room/*    Server-Sent Events, one event per datum (here)
+    GET /follow?keys=a,b           one long-poll answered by any of the keys (follow.py)
 
 Both name keys and patterns (artcast_core.patterns: "room/*") and carry a
 *cursor*: the ETags (their first TAG_DIGITS hex digits, sorted, joined by
@@ -26,12 +26,11 @@ import time
 from microdot import Response
 
 from artcast_core.patterns import key_matches, pattern_problem
-from artcast_server.connection import CLOSE, STREAMING, WRITE_CHUNK, WRITE_TIMEOUT, encode
+from artcast_server.connection import CLOSE, STREAMING, WRITE_CHUNK, WRITE_TIMEOUT
 from artcast_server.deadlines import Deadlines
-from artcast_server.responses import CONTENT_TYPES, JSON, add_common_headers, error, no_content
+from artcast_server.responses import add_common_headers, error, no_content
 
 MAX_PATTERNS = 50       # keys or patterns in one request
-MAX_FOLLOW_KEYS = 100   # keys one /follow may name in all (its cursor must fit a request header)
 TAG_DIGITS = 12         # hex digits of each ETag in a cursor (48 bits: no false match in practice)
 MAX_CURSOR = 1500       # characters; a longer cursor is sent empty (resume = every current value)
 HEARTBEAT = 15.0        # seconds between comment lines on an idle stream
@@ -212,19 +211,6 @@ class Followers:
         self.deadlines.close()
 
 
-def answer(server, conn, response):
-    """Write a routed-style answer on `conn` (common headers, access log, keep-alive)."""
-    add_common_headers(response, server.settings)
-    if server.stopping:
-        conn.mode = CLOSE
-    response.is_head = conn.head
-    data = encode(response, conn.mode)
-    server.hub.requests += 1
-    if conn.log is not None:
-        server.log_later(conn.log, response.status_code, data)
-    conn.respond(data)
-
-
 # --- GET /events ----------------------------------------------------------------
 
 class StreamStart(Response):
@@ -346,89 +332,9 @@ class Stream:
         self.conn.transport.close()
 
 
-# --- GET /follow ----------------------------------------------------------------
-
-class FollowHeld(Response):
-    """The route's answer for a /follow that must wait."""
-
-    def __init__(self, followers, patterns, have, hold):
-        Response.__init__(self, b"", 200)
-        self.followers = followers
-        self.patterns = patterns
-        self.have = have
-        self.hold = hold
-
-    def attach(self, server, conn):
-        if server.stopping:
-            return no_content()
-        if self.followers.full():
-            return error(503, "Too many waiting clients; try again shortly", {"Retry-After": "5"})
-        FollowWait(self.followers, server, conn, self.patterns, self.have).start(self.hold)
-        return None
-
-
-def follow_response(followers, patterns, have):
-    """The /follow answer for a client holding `have` (a set of tags):
-    200 with every followed key it lacks, or None when it lacks none."""
-    current = followers.current(patterns)
-    changed = [current[key] for key in sorted(current) if tag(current[key].etag) not in have]
-    if not changed:
-        return None
-    cursor = make_cursor(datum.etag for datum in current.values())
-    hub = followers.hub
-    body = (b'{"cursor":"' + cursor.encode("ascii") + b'","datums":['
-            + b",".join(datum_json(datum, hub) for datum in changed) + b"]}")
-    return Response(body, 200, {"Content-Type": CONTENT_TYPES[JSON], "ETag": '"%s"' % cursor,
-                                "Cache-Control": "no-store"})
-
-
-class FollowWait:
-    """A held /follow: answered by the first datum the client lacks, or 204."""
-
-    __slots__ = ("followers", "server", "conn", "patterns", "have", "tick")
-
-    def __init__(self, followers, server, conn, patterns, have):
-        self.followers = followers
-        self.server = server
-        self.conn = conn
-        self.patterns = patterns
-        self.have = have
-        self.tick = None
-
-    def start(self, hold):
-        self.conn.state = STREAMING
-        self.conn.follower = self
-        self.followers.add(self)
-        if hold:
-            self.followers.deadlines.add(self, hold)
-
-    def datum(self, datum):
-        if tag(datum.etag) not in self.have:
-            self.answer()
-
-    def answer(self, timeout=False):
-        conn = self.conn
-        if conn.follower is not self:
-            return
-        self.close()
-        response = None if timeout else follow_response(self.followers, self.patterns, self.have)
-        answer(self.server, conn, response or no_content())
-
-    def close(self):
-        if self.conn.follower is self:
-            self.conn.follower = None
-            self.followers.remove(self)
-            if self.tick is not None:
-                self.followers.deadlines.discard(self)
-
-    def end(self):
-        self.answer(timeout=True)
-
-
 # --- the routes -------------------------------------------------------------------
 
 def add_routes(app, hub, settings, followers):
-    from artcast_server.app import hold_time, parse_wait
 
     @app.get("/events")
     async def events(request):
@@ -438,27 +344,3 @@ def add_routes(app, hub, settings, followers):
             return error(400, str(exc))
         cursor = request.headers.get("Last-Event-ID") or request.args.get("after")
         return StreamStart(followers, patterns, cursor)
-
-    @app.get("/follow")
-    async def follow(request):
-        try:
-            patterns = parse_keys(request.args.get("keys"))
-            wait = parse_wait(request.args["wait"]) if "wait" in request.args else None
-        except ValueError as exc:
-            return error(400, str(exc))
-        cursor = request.headers.get("If-None-Match") or request.args.get("after")
-        if cursor is None:
-            # no cursor: like a single key, wait for the *next* datum (wait=0: everything current)
-            have = set() if wait == 0 else set(tag(d.etag) for d in followers.current(patterns).values())
-        else:
-            have = parse_cursor(cursor)
-        if len(followers.current(patterns)) > MAX_FOLLOW_KEYS:
-            return error(400, "the patterns name more than %d keys: follow fewer with /follow, "
-                              "or use /events" % MAX_FOLLOW_KEYS)
-        response = follow_response(followers, patterns, have)
-        if response is not None:
-            return response
-        hold = hold_time(wait, settings.poll_timeout)
-        if hold == 0 or hub.closed:
-            return no_content()
-        return FollowHeld(followers, patterns, have, hold)

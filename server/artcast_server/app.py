@@ -82,7 +82,8 @@ def pick_media(request, offered):
 def create_app(hub, settings):
     app = Microdot()
     app.followers = events.Followers(hub)       # listen.py: streams end at shutdown
-    app.devices = Devices(settings.max_devices, settings.poll_timeout, settings.expected_devices, hub.clock)
+    app.devices = Devices(settings.max_devices, settings.poll_timeout, settings.expected_devices, hub.clock,
+                          trusted_proxies=settings.trusted_proxies)
     events.add_routes(app, hub, settings, app.followers)
     follow.add_routes(app, hub, settings, app.followers)
     dashboard.add_routes(app, hub, settings, app.devices)

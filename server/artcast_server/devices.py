@@ -21,6 +21,7 @@ import time
 import unicodedata
 
 from artcast_server.connection import PARKED, STREAMING
+from artcast_server.proxies import client_address
 
 MAX_NAME = 64           # characters of a device name
 MAX_FW = 32             # characters of a firmware version
@@ -97,8 +98,10 @@ class Device:
 
 
 class Devices:
-    def __init__(self, max_devices=1000, poll_timeout=25.0, expected=(), clock=time.monotonic, wall=time.time):
+    def __init__(self, max_devices=1000, poll_timeout=25.0, expected=(), clock=time.monotonic, wall=time.time,
+                 trusted_proxies=()):
         self.max_devices = max_devices
+        self.trusted_proxies = trusted_proxies      # --trust-proxy: the address behind a balancer
         self.poll_timeout = poll_timeout or 25.0    # 0 (hold forever) counts as the default here
         self.expected = list(expected)
         self.clock = clock
@@ -126,7 +129,8 @@ class Devices:
                 self.refused += 1
                 return
         peer = request.client_addr
-        device.address = peer[0] if peer else None
+        device.address = client_address(peer[0] if peer else None, request.headers.get("X-Forwarded-For"),
+                                        self.trusted_proxies)
         device.fw = _text(fw, MAX_FW) or device.fw
         device.rssi = _rssi(rssi) if rssi is not None else device.rssi
         keys = _keys(request.path, request.args)

@@ -100,3 +100,12 @@ def test_expected_file_errors_name_the_line(tmp_path):
         assert "line 2" in str(exc)
     else:
         raise AssertionError("no error")
+
+
+def test_behind_a_trusted_balancer_the_device_address_is_the_forwarded_one(server_factory):
+    server = server_factory("--trust-proxy", "127.0.0.1")
+    server.get("/artcasts/d/k?wait=0", {"Artcast-Device": "kit-9", "X-Forwarded-For": "192.0.2.7"})
+    assert devices(server)["devices"][0]["address"] == "192.0.2.7"
+    plain = server_factory()
+    plain.get("/artcasts/d/k?wait=0", {"Artcast-Device": "kit-9", "X-Forwarded-For": "192.0.2.7"})
+    assert devices(plain)["devices"][0]["address"] == "127.0.0.1"      # not trusted: not believed

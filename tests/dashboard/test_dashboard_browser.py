@@ -205,3 +205,17 @@ def test_a_server_without_history_answers_the_page_at_once(server):
     started = time.monotonic()
     status, _, _ = server.get("/artcasts/h/temp/history?n=60&wait=0")
     assert status in (200, 204, 404) and time.monotonic() - started < 2
+
+
+def test_sparkline_draws_the_real_history_at_once(server, browser):
+    """With the server's own GET /artcasts/<key>/history: values sent before
+    the page opened are on the sparkline as soon as it loads."""
+    for value in (3, 9, 4, 8, 5):
+        server.send("hist/k", value)
+        time.sleep(0.05)        # separate bursts: each datum its own history entry
+    deadline = time.monotonic() + 5
+    while len(json.loads(server.get("/artcasts/hist/k/history")[2])) < 5 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    browser.goto(server.url + "/artcasts")
+    browser.wait_for(value_of("hist/k"), "5")
+    browser.wait_for(CARD % "hist/k" + ".querySelector('polyline').getAttribute('points').split(' ').length", 5)

@@ -4,10 +4,12 @@
     GET /follow?keys=a,b           one long-poll answered by any of the keys (follow.py)
 
 Both name keys and patterns (artcast_core.patterns: "room/*") and carry a
-*cursor*: the ETags (their first TAG_DIGITS hex digits, sorted, joined by
-".") of the latest datum of every followed key the client holds. ETags are
-the same on every server fed by one group, so any of them resumes from a
-cursor: it sends each followed key whose latest ETag the cursor lacks.
+*cursor*: one entry per followed key, KEY_DIGITS hex digits of the key's
+SHA-256 and TAG_DIGITS of the ETag of the datum the client holds, sorted,
+joined by ".". ETags are the same on every server fed by one group, so any
+of them resumes from a cursor, and judge() applies the single key's
+ordering rule: a key is sent when the client has nothing of it or an older
+datum this server knows, never when it may be ahead.
 
 `Followers` is the registry the hub's `on_datum` hook feeds. A stream or a
 /follow wait is parked on its Connection (`conn.follower`), the way a held
@@ -20,6 +22,8 @@ waiting_clients), so --max-clients bounds them with the held requests.
 """
 
 import asyncio
+import functools
+import hashlib
 import json
 import time
 
@@ -31,7 +35,8 @@ from artcast_server.deadlines import Deadlines
 from artcast_server.responses import add_common_headers, error, no_content
 
 MAX_PATTERNS = 50       # keys or patterns in one request
-TAG_DIGITS = 12         # hex digits of each ETag in a cursor (48 bits: no false match in practice)
+KEY_DIGITS = 6          # hex digits of a key's hash in a cursor entry (which key it is for)
+TAG_DIGITS = 10         # hex digits of the datum's ETag in a cursor entry (40 bits per key)
 MAX_CURSOR = 1500       # characters; a longer cursor is sent empty (resume = every current value)
 HEARTBEAT = 15.0        # seconds between comment lines on an idle stream
 ID_EVERY = 1.0          # seconds: a stream's `id:` is sent at most this often (and always within it)
@@ -55,28 +60,62 @@ def parse_keys(text):
 
 
 def tag(etag):
-    """'"4b12e8a50c677d56"' -> '4b12e8a50c67': one ETag's part of a cursor."""
+    """'"4b12e8a50c677d56"' -> '4b12e8a50c': one ETag's part of a cursor entry."""
     return etag.strip('"')[:TAG_DIGITS]
 
 
-def make_cursor(etags):
-    """The cursor for a client holding these datums ("" when too long)."""
-    text = ".".join(sorted(set(tag(etag) for etag in etags)))
+@functools.lru_cache(maxsize=4096)
+def key_hash(key):
+    """The first KEY_DIGITS hex digits of SHA-256 of the key: which key an entry is for."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:KEY_DIGITS]
+
+
+def make_cursor(held, carried=None):
+    """{key: tags the client holds} (and {key hash: tags} carried from the
+    client's cursor for keys this server has no datum of) -> the cursor,
+    "" when too long."""
+    entries = set()
+    for key, tags in held.items():
+        h = key_hash(key)
+        entries.update(h + t for t in tags)
+    for h, more in (carried or {}).items():
+        entries.update(h + t for t in more)
+    text = ".".join(sorted(entries))
     return text if len(text) <= MAX_CURSOR else ""
 
 
 def parse_cursor(text):
-    """A cursor (quoted or not, or a plain ETag) -> the set of tags it names.
-    Anything that is not a tag is ignored: a garbage cursor names nothing."""
+    """A cursor (quoted or not) -> {key hash: set of tags}. Anything that is
+    not an entry is ignored: a garbage cursor names nothing."""
     for junk in ('W/', '"', ",", " "):
         text = text.replace(junk, ".")
-    tags = set()
+    have = {}
+    size = KEY_DIGITS + TAG_DIGITS
     for part in text.split("."):
-        if len(part) >= TAG_DIGITS:
-            part = part[:TAG_DIGITS].lower()
+        if len(part) == size:
+            part = part.lower()
             if all(c in "0123456789abcdef" for c in part):
-                tags.add(part)
-    return tags
+                have.setdefault(part[:KEY_DIGITS], set()).add(part[KEY_DIGITS:])
+    return have
+
+
+NEW, HAVE, AHEAD = 0, 1, 2
+
+
+def judge(artcast, datum, entries):
+    """What a client holding `entries` (tags under this key's hash, or None)
+    lacks of `artcast`'s latest `datum` (PROTOCOL.md, the ordering rule):
+    NEW: send it (nothing for the key, or an older datum this server knows);
+    HAVE: the client has it; AHEAD: a datum this server does not know, which
+    may be newer (another server's): wait for the key's next datum."""
+    if entries is None:
+        return NEW
+    if tag(datum.etag) in entries:
+        return HAVE
+    for entry in getattr(artcast, "history", ()):
+        if tag(entry[1]) in entries:
+            return NEW
+    return AHEAD
 
 
 def datum_time(datum, hub):
@@ -238,14 +277,15 @@ class Stream:
     """One text/event-stream: the current value of each followed key the
     client lacks, then every datum as it arrives, until the client goes."""
 
-    __slots__ = ("followers", "server", "conn", "patterns", "sent", "id_at", "stalled")
+    __slots__ = ("followers", "server", "conn", "patterns", "sent", "carried", "id_at", "stalled")
 
     def __init__(self, followers, server, conn, patterns):
         self.followers = followers
         self.server = server
         self.conn = conn
         self.patterns = patterns
-        self.sent = {}          # key -> ETag of the latest datum the client holds
+        self.sent = {}          # key -> tags of what the client holds (one, or its own when ahead)
+        self.carried = {}       # key hash -> tags, from its cursor, of keys this server has no datum of
         self.id_at = 0.0
         self.stalled = 0
 
@@ -265,20 +305,24 @@ class Stream:
         server.hub.requests += 1
         if conn.log is not None:
             server.log_later(conn.log, 200, head)
-        have = parse_cursor(cursor) if cursor else set()
+        have = parse_cursor(cursor) if cursor else {}
         parts = [head]
         fresh = []
+        artcasts = server.hub.artcasts
         for key, datum in sorted(self.followers.current(self.patterns).items()):
-            if tag(datum.etag) in have:
-                self.sent[key] = datum.etag
-            else:
+            entries = have.pop(key_hash(key), None)
+            verdict = judge(artcasts.get(key), datum, entries)
+            if verdict == NEW:
                 fresh.append(datum)
+            else:       # HAVE, or AHEAD: the client keeps its own; the key's next datum is sent
+                self.sent[key] = tuple(entries)
+        self.carried = have
         for i, datum in enumerate(fresh):
             parts.append(self.event(datum, i == len(fresh) - 1))
         self.write(b"".join(parts))
 
     def event(self, datum, with_id):
-        self.sent[datum.key] = datum.etag
+        self.sent[datum.key] = (tag(datum.etag),)
         data = datum_json(datum, self.server.hub)
         if with_id:
             self.id_at = self.server.hub.clock()
@@ -286,10 +330,16 @@ class Stream:
         return b"event: datum\ndata: " + data + b"\n\n"
 
     def cursor(self):
-        return make_cursor(self.sent.values()).encode("ascii")
+        return make_cursor(self.sent, self.carried).encode("ascii")
 
     def datum(self, datum):
-        if self.sent.get(datum.key) == datum.etag:
+        key = datum.key
+        held = self.sent.get(key)
+        if held is None and self.carried:
+            held = self.carried.pop(key_hash(key), None)
+            if held is not None:
+                self.sent[key] = tuple(held)
+        if held is not None and tag(datum.etag) in held:
             return                      # the client has this very datum
         with_id = self.server.hub.clock() - self.id_at >= ID_EVERY
         if not with_id:

@@ -11,10 +11,10 @@ its connection like an event stream and counts toward --max-clients.
 from microdot import Response
 
 from artcast_server.connection import CLOSE, STREAMING, encode
-from artcast_server.events import datum_json, make_cursor, parse_cursor, parse_keys, tag
+from artcast_server.events import NEW, datum_json, judge, key_hash, make_cursor, parse_cursor, parse_keys, tag
 from artcast_server.responses import CONTENT_TYPES, JSON, add_common_headers, error, no_content
 
-MAX_FOLLOW_KEYS = 100   # keys one /follow may name in all (its cursor must fit a request header)
+MAX_FOLLOW_KEYS = 80    # keys one /follow may name in all (its cursor must fit a request header)
 
 
 def answer(server, conn, response):
@@ -50,13 +50,26 @@ class FollowHeld(Response):
 
 
 def follow_response(followers, patterns, have):
-    """The /follow answer for a client holding `have` (a set of tags):
-    200 with every followed key it lacks, or None when it lacks none."""
+    """The /follow answer for a client holding `have` ({key hash: tags}, as
+    parse_cursor gives): 200 with every followed key it lacks (the ordering
+    rule: not a datum older than one it may hold), or None when it lacks none."""
     current = followers.current(patterns)
-    changed = [current[key] for key in sorted(current) if tag(current[key].etag) not in have]
+    artcasts = followers.hub.artcasts
+    changed = []
+    held = {}
+    carried = dict(have)
+    for key in sorted(current):
+        datum = current[key]
+        entries = carried.pop(key_hash(key), None)
+        verdict = judge(artcasts.get(key), datum, entries)
+        if verdict == NEW:
+            changed.append(datum)
+            held[key] = (tag(datum.etag),)
+        else:
+            held[key] = tuple(entries)
     if not changed:
         return None
-    cursor = make_cursor(datum.etag for datum in current.values())
+    cursor = make_cursor(held, carried)
     hub = followers.hub
     body = (b'{"cursor":"' + cursor.encode("ascii") + b'","datums":['
             + b",".join(datum_json(datum, hub) for datum in changed) + b"]}")
@@ -85,7 +98,8 @@ class FollowWait:
             self.followers.deadlines.add(self, hold)
 
     def datum(self, datum):
-        if tag(datum.etag) not in self.have:
+        held = self.have.get(key_hash(datum.key))
+        if held is None or tag(datum.etag) not in held:
             self.answer()
 
     def answer(self, timeout=False):
@@ -124,7 +138,10 @@ def add_routes(app, hub, settings, followers):
         cursor = request.headers.get("If-None-Match") or request.args.get("after")
         if cursor is None:
             # no cursor: like a single key, wait for the *next* datum (wait=0: everything current)
-            have = set() if wait == 0 else set(tag(datum.etag) for datum in current.values())
+            have = {}
+            if wait != 0:
+                for key, datum in current.items():
+                    have.setdefault(key_hash(key), set()).add(tag(datum.etag))
         else:
             have = parse_cursor(cursor)
         response = follow_response(followers, patterns, have)

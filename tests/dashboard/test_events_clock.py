@@ -76,3 +76,31 @@ def test_follow_hold_ends_in_204_on_the_clock():
             result = await asyncio.wait_for(task, 5)
             assert result.status_code == 204 and srv.hub.waiting == 0
     run(go())
+
+
+def test_a_server_behind_never_sends_an_older_datum_to_a_client_ahead():
+    """The ordering rule (PROTOCOL.md, "ETag") holds for cursors: server B
+    missed datum 2 that server A sent the client; resuming on B, the client
+    is not sent B's older datum 1 (by /events or /follow); B's copy of datum 2
+    is not sent again; datum 3 is."""
+    async def go():
+        async with InProcess(poll_timeout=25) as a, InProcess(poll_timeout=1) as b:
+            for hub in (a.hub, b.hub):
+                publish(hub, "k", 1)
+            publish(a.hub, "k", 2)                          # B misses this one
+            reader, writer = await asyncio.open_connection("127.0.0.1", a.port)
+            writer.write(b"GET /events?keys=k HTTP/1.1\r\nHost: x\r\n\r\n")
+            first = await read_until(reader, b'"value":2')
+            cursor = first.split(b"id: ")[1].split(b"\n")[0].decode()
+            writer.close()
+            held = await b.get("/follow?keys=k&after=" + cursor)
+            assert held.status_code == 204                  # held for the next datum, never datum 1
+            reader, writer = await asyncio.open_connection("127.0.0.1", b.port)
+            writer.write(("GET /events?keys=k HTTP/1.1\r\nHost: x\r\nLast-Event-ID: %s\r\n\r\n" % cursor).encode())
+            head = await read_until(reader, b"retry: ")
+            publish(b.hub, "k", 2)                          # B gets datum 2 late: the client has it
+            publish(b.hub, "k", 3)
+            rest = await read_until(reader, b'"value":3')
+            assert b'"value":1' not in head + rest and b'"value":2' not in head + rest
+            writer.close()
+    run(go())

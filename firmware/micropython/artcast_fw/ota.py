@@ -60,7 +60,7 @@ class Updater:
             print("artcast: new firmware did not reach the server in time: restarting to roll back")
             machine.reset()
 
-    def on_value(self, key, value):
+    def on_value(self, key, value, play_at=None):      # the manifest ignores play-at: it is not a show
         if self.trial_deadline is not None:
             return              # on trial: first confirm, then update again
         if not isinstance(value, dict) or not isinstance(value.get("sha256"), str):

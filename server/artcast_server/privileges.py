@@ -6,8 +6,19 @@ import pwd
 
 
 def write_pidfile(path):
-    with open(path, "w") as f:
-        f.write("%d\n" % os.getpid())
+    """Write our pid atomically (a temporary file renamed over `path`): a
+    reader never sees an empty or half-written pidfile."""
+    temp = "%s.%d.tmp" % (path, os.getpid())
+    try:
+        with open(temp, "w") as f:
+            f.write("%d\n" % os.getpid())
+        os.replace(temp, path)
+    except OSError:
+        try:
+            os.remove(temp)
+        except OSError:
+            pass
+        raise
 
 
 def remove_pidfile(path, log=None):

@@ -12,8 +12,10 @@ import time
 
 import pytest
 
+from artcast_server.privileges import write_pidfile
 from support.net import free_port, http_get
 from support.server import ServerProcess
+from support.wait import pidfile_pid, wait_until
 
 
 def test_help_lists_every_option():
@@ -150,31 +152,37 @@ def test_unknown_user_is_a_clear_error(tmp_path):
 def test_daemonize_with_pidfile(tmp_path):
     pidfile = tmp_path / "d.pid"
     s = ServerProcess(["--daemonize", "--pidfile", str(pidfile), "--error-log", str(tmp_path / "e.log")])
-    proc = subprocess.run(s.command(), capture_output=True, text=True, timeout=10)
+    proc = subprocess.run(s.command(), capture_output=True, text=True, timeout=30)
     assert proc.returncode == 0                  # the foreground process returns at once
-    deadline = time.time() + 5
-    while not pidfile.exists() and time.time() < deadline:
-        time.sleep(0.02)
-    pid = int(pidfile.read_text())
+    pid = wait_until(lambda: pidfile_pid(pidfile), timeout=30, what="the daemon's pidfile")
     try:
         assert os.getsid(pid) != os.getsid(0)           # detached into a session of its own
         s.proc = None
-        deadline = time.time() + 5
-        while time.time() < deadline:
+
+        def answers():
             try:
-                if http_get(s.port, "/status", timeout=1)[0] == 200:
-                    break
+                return http_get(s.port, "/status", timeout=1)[0] == 200
             except OSError:
-                time.sleep(0.05)
+                return False
+        wait_until(answers, timeout=30, what="the daemon to answer /status")
         s.send("dm/k", 1)
-        time.sleep(0.2)
+        wait_until(lambda: s.status()["datums_received"] == 1, what="the datum")
         assert http_get(s.port, "/artcasts/dm/k?wait=0")[0] == 200
     finally:
         os.kill(pid, signal.SIGTERM)
-    deadline = time.time() + 5
-    while pidfile.exists() and time.time() < deadline:
-        time.sleep(0.05)
-    assert not pidfile.exists()
+    wait_until(lambda: not pidfile.exists(), timeout=30, what="the daemon to remove its pidfile")
+
+
+def test_pidfile_is_written_atomically(tmp_path):
+    """A new pidfile replaces the old one by rename (never truncated in
+    place), so a reader sees the old pid or the new one, never an empty file."""
+    pidfile = tmp_path / "a.pid"
+    pidfile.write_text("1\n")
+    before = os.stat(str(pidfile)).st_ino
+    write_pidfile(str(pidfile))
+    assert pidfile.read_text() == "%d\n" % os.getpid()
+    assert os.stat(str(pidfile)).st_ino != before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pid"]     # no temporary left behind
 
 
 def test_custom_groups_and_ports(server_factory):

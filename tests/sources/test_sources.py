@@ -4,6 +4,7 @@ end against a real server (loopback multicast, TTL 0)."""
 import datetime
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import time
 import pytest
 
 from artcast_source import Source
+from support.wait import pidfile_pid, wait_until
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ARTCAST = [sys.executable, "-m", "artcast_client.cli"]
@@ -133,13 +135,15 @@ def test_source_group_and_verbose_options(server_factory):
     s = server_factory("--data-group", "239.9.9.9", "--register-group", "239.9.9.9")
     proc = _run_test_sources(s, "--group", "239.9.9.9", "--verbose")
     try:
-        _, _, body = s.get("/artcasts/test/tick", timeout=5)
-        assert int(body) >= 0
-        s.wait_for_datums(3)     # tick, now, tick: the first tick's "sent" line is printed by now
+        # the first line is printed (and flushed) right after the first tick is sent
+        assert select.select([proc.stdout], [], [], 30)[0], "no output within 30 s"
+        line = proc.stdout.readline()
+        assert "sent test/tick = 0" in line
+        _, _, body = s.get("/artcasts/test/tick", timeout=30)
+        assert int(body) >= 0               # and it went to the server on the other group
     finally:
         proc.send_signal(signal.SIGTERM)
-        out, _ = proc.communicate(timeout=5)
-    assert "sent test/tick = " in out
+        proc.communicate(timeout=30)
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="--uid needs root (CI runs as root)")
@@ -164,16 +168,14 @@ def test_source_uid_option(server):
 def test_source_daemonize_option(server, tmp_path):
     pidfile = tmp_path / "daemon-src.pid"
     proc = _run_test_sources(server, "--daemonize", "--pidfile", str(pidfile))
-    assert proc.wait(10) == 0                      # the foreground process returns at once
-    deadline = time.time() + 5
-    while not pidfile.exists() and time.time() < deadline:
-        time.sleep(0.05)
-    pid = int(pidfile.read_text())
+    assert proc.wait(30) == 0                      # the foreground process returns at once
+    pid = wait_until(lambda: pidfile_pid(pidfile), timeout=30, what="the daemon's pidfile")
     try:
         assert pid != proc.pid
-        assert server.get("/artcasts/test/tick", timeout=5)[0] == 200
+        assert server.get("/artcasts/test/tick", timeout=30)[0] == 200
     finally:
         os.kill(pid, signal.SIGTERM)
+    wait_until(lambda: not pidfile.exists(), timeout=30, what="the daemon to remove its pidfile")
 
 
 def test_source_unknown_uid_is_a_clean_message(server):

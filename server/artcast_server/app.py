@@ -22,7 +22,7 @@ Layering runs one way: connection/listen -> routes (this module) -> hub.
 from microdot import Microdot, Response
 
 from artcast_core.datagram import parse_datum
-from artcast_core.keys import key_problem
+from artcast_server.keys import path_key_problem
 from artcast_core.negotiate import choose
 from artcast_server import VERSION, dashboard, events, follow, metrics, pages
 from artcast_server.control_page import control_page
@@ -173,7 +173,7 @@ def create_app(hub, settings):
     async def history(request, key):
         if key + "/history" in hub.artcasts:      # a real key whose last segment is "history"
             return await artcast(request, key + "/history")
-        problem = key_problem(key)
+        problem = path_key_problem(key)
         if problem is not None:
             return error(400, "Bad key: " + problem)
         try:
@@ -190,7 +190,7 @@ def create_app(hub, settings):
     async def control(request, key):
         if key + "/control" in hub.artcasts:      # a real key whose last segment is "control"
             return await artcast(request, key + "/control")
-        problem = key_problem(key)
+        problem = path_key_problem(key)
         if problem is not None:
             return error(400, "Bad key: " + problem)
         return control_page(key, hub.meta(key), int(hold_time(20, settings.poll_timeout))), 200, \
@@ -203,7 +203,7 @@ def create_app(hub, settings):
 
     @app.get("/artcasts/<path:key>")
     async def artcast(request, key):
-        problem = key_problem(key)
+        problem = path_key_problem(key)
         if problem is not None:
             return error(400, "Bad key: " + problem)
         media = pick_media(request, OFFERED)

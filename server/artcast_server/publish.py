@@ -106,11 +106,11 @@ def body_value(request):
 def handle_publish(request, key, tokens, rate, publisher, error, accepted):
     """The POST/PUT route's logic. `error(status, message, headers)` and
     `accepted(etag)` build responses. Returns a Response."""
-    from artcast_core.keys import key_problem
+    from artcast_server.keys import path_key_problem
     if tokens is None or not tokens.enabled:
         return error(403, "HTTP publish is off on this server: start it with --publish-token TOKEN "
                           "or --publish-tokens FILE (see SECURITY.md)")
-    problem = key_problem(key)
+    problem = path_key_problem(key)
     if problem is not None:
         return error(400, "Bad key: " + problem)
     status, label = tokens.check(request.headers.get("Authorization"), key)

@@ -67,6 +67,23 @@ def test_invalid_key_is_400(server, path):
     assert status == 400 and b"key" in body
 
 
+ALLOWED = "(allowed: A-Z a-z 0-9 . _ ~ - and /)"
+
+
+@pytest.mark.parametrize("path, message", [
+    ("/artcasts/caf%C3%A9", "Bad key: key contains 'é' " + ALLOWED),
+    ("/artcasts/a%20b", "Bad key: key contains ' ' " + ALLOWED),
+    ("/artcasts/x%00y", "Bad key: key contains '\\x00' " + ALLOWED),       # shown escaped, never raw
+    ("/artcasts/100%", "Bad key: key contains '%' " + ALLOWED),
+    ("/artcasts/room%2Flight", "Bad key: key is percent-encoded: write it as 'room/light' "
+                               "(keys need no escaping in URLs)"),
+    ("/artcasts/caf%C3%A9/history", "Bad key: key contains 'é' " + ALLOWED),
+])
+def test_percent_encoded_key_names_the_decoded_character(server, path, message):
+    status, _, body = server.get(path, timeout=10)
+    assert (status, body.decode("utf-8")) == (400, message + "\n")
+
+
 def test_unknown_path_404_and_wrong_method_405(server):
     assert server.get("/nothing/here")[0] == 404
     status, headers, _ = server.get("/artcasts/a", method="DELETE")

@@ -158,7 +158,7 @@ class NatsBridge:
         self.sender = open_sender(self.interface, self.ttl)
         for kind in KINDS:
             sock = open_multicast_socket(self.group, self.ports[kind], self.interface)
-            self.receivers.append(Receiver(loop, sock, lambda payloads, kind=kind: self.outbound(kind, payloads)))
+            self.receivers.append(Receiver(loop, sock, lambda payloads, senders, kind=kind: self.outbound(kind, payloads)))
 
     async def connect(self, nats):
         backoff = Backoff(base=0.25, cap=5.0)

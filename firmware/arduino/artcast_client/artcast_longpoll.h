@@ -1,6 +1,6 @@
 // The Artcast long-poll protocol for the Arduino sketch: the same state
-// machine as clients/artcast_core/longpoll.py (PROTOCOL.md, "Following a
-// key"), as plain C++ over char buffers so it builds and is tested on the
+// machine as clients/artcast_core/longpoll.py (PROTOCOL.md, "GET
+// /artcasts/<key>": following a key), as plain C++ over char buffers so it builds and is tested on the
 // host. The sketch moves the bytes; this decides what to send and what an
 // answer means.
 //

@@ -10,6 +10,7 @@ import threading
 import time
 
 from support.net import http_get
+from support.wait import wait_until
 
 ARTCAST = [sys.executable, "-m", "artcast_client.cli"]
 
@@ -39,16 +40,6 @@ def stop(proc, sig=signal.SIGTERM, timeout=10.0):
             proc.wait()
             raise AssertionError("process %d did not stop on signal %d" % (proc.pid, sig))
     return proc.returncode
-
-
-def wait_until(condition, timeout=10.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.01)
-    raise AssertionError("timed out waiting for " + what)
 
 
 class Follower(threading.Thread):

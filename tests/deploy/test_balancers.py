@@ -33,6 +33,7 @@ from artcast_core.etag import etag_for
 from artcast_core.http import build_get, parse_response
 from support.balancers import haproxy_command, nginx_command
 from support.netns import Lab, require_root
+from support.wait import wait_until
 
 pytestmark = pytest.mark.netns
 
@@ -45,16 +46,6 @@ BALANCERS = {"nginx": 8080, "haproxy": 8081}
 CLIENTS = int(os.environ.get("ARTCAST_DEPLOY_CLIENTS", "200"))
 LOAD_SECONDS = float(os.environ.get("ARTCAST_DEPLOY_SECONDS", "10"))
 HOLD = 20
-
-
-def wait_until(condition, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.02)
-    raise AssertionError("timed out after %.0fs waiting for %s" % (timeout, what() if callable(what) else what))
 
 
 def figure(text):

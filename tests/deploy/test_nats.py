@@ -28,18 +28,9 @@ from artcast_core.etag import etag_for
 from support.nats_server import NatsServer
 from support.net import GROUP, LOOPBACK, free_port, loopback_sender
 from support.server import ServerProcess
+from support.wait import wait_until
 
 ARTCAST = [sys.executable, "-m", "artcast_client.cli"]
-
-
-def wait_until(condition, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.02)
-    raise AssertionError("timed out after %.0fs waiting for %s" % (timeout, what))
 
 
 def publish(url, messages):

@@ -2,7 +2,8 @@
 
 import http.client
 import json
-import time
+
+from support.wait import wait_until
 
 TOKEN = "gallery-token-1"
 
@@ -20,16 +21,6 @@ def post(server, key, body, token=TOKEN, content_type="application/json", method
         return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read().decode()
     finally:
         conn.close()
-
-
-def wait_until(check, timeout=10.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError("timed out waiting for " + what)
 
 
 def latest(server, key):

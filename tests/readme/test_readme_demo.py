@@ -7,10 +7,10 @@ import re
 import signal
 import socket
 import subprocess
-import time
 
 from support.checkout import system_python3, user_env
 from support.net import free_port, http_get
+from support.wait import wait_until
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -18,16 +18,6 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 def readme():
     with open(os.path.join(REPO, "README.md"), encoding="utf-8") as f:
         return f.read()
-
-
-def wait_for(predicate, timeout=120.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("timed out")
 
 
 def test_demo_prints_its_real_url_and_the_readme_send_reaches_it(tmp_path):
@@ -41,7 +31,7 @@ def test_demo_prints_its_real_url_and_the_readme_send_reaches_it(tmp_path):
                                 cwd=REPO, env=user_env(), stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)
     try:
-        wait_for(lambda: "Ctrl-C stops" in out_path.read_text() or demo.poll() is not None)
+        wait_until(lambda: "Ctrl-C stops" in out_path.read_text() or demo.poll() is not None, 120)
         text = out_path.read_text()
         assert "Open  http://127.0.0.1:%d/artcasts/test/tick" % port in text, text
         assert ":8888" not in text
@@ -50,7 +40,7 @@ def test_demo_prints_its_real_url_and_the_readme_send_reaches_it(tmp_path):
         sent = subprocess.run(["sh", "-c", send_line.replace("python3", system_python3(), 1)], cwd=REPO,
                               env=user_env(), capture_output=True, text=True, timeout=120)
         assert sent.returncode == 0, sent.stderr
-        status, _, body = wait_for(lambda: (lambda r: r if r[0] == 200 else None)(
+        status, _, body = wait_until(lambda: (lambda r: r if r[0] == 200 else None)(
             http_get(port, "/artcasts/room/light?wait=0", timeout=10)), timeout=10)
         assert body == b'"on"'
         # page views do not scroll the URL away: the access log is in a file
@@ -58,7 +48,7 @@ def test_demo_prints_its_real_url_and_the_readme_send_reaches_it(tmp_path):
             http_get(port, "/artcasts")
         assert "GET /artcasts" not in out_path.read_text()
         log = os.path.join(REPO, ".venv", "demo-access.log")
-        wait_for(lambda: os.path.exists(log) and "GET /artcasts " in open(log).read(), timeout=10)
+        wait_until(lambda: os.path.exists(log) and "GET /artcasts " in open(log).read(), timeout=10)
     finally:
         os.killpg(demo.pid, signal.SIGINT)
         demo.wait(20)

@@ -14,22 +14,13 @@ import time
 import pytest
 
 from artcast_core.datagram import MAX_DEPTH, MAX_REGISTRATION_BYTES, MAX_TEXT
+from support.wait import wait_until
 
 DEEP = b'["evil/deep", ' + b"[" * 1000 + b"]" * 1000 + b"]"
 
 
 def nested(depth, inner=b"1"):
     return b"[" * depth + inner + b"]" * depth
-
-
-def wait_until(condition, timeout=10.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError("timed out waiting for " + what)
 
 
 def dropped(server):

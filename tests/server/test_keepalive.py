@@ -8,11 +8,11 @@ import json
 import socket
 import threading
 import subprocess
-import time
 import urllib.request
 
 from artcast_client.watch import HTTPConnection, watch
 from artcast_core.http import build_get, keeps_alive, parse_response, response_end
+from support.wait import wait_until
 
 
 def read_response(sock, timeout=10.0):
@@ -35,15 +35,6 @@ def closed_by_server(sock, timeout=10.0):
         return sock.recv(4096) == b""
     except ConnectionResetError:
         return True
-
-
-def wait_until(condition, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.02)
-    raise AssertionError("condition not met within %.0f s" % timeout)
 
 
 class Status:

@@ -7,6 +7,7 @@ import socket
 import time
 
 from support.net import http_get
+from support.wait import wait_until
 
 FAST = 5.0          # seconds: far below the 10 s head deadline, generous on a busy machine
 
@@ -67,15 +68,6 @@ def test_bad_content_length_and_chunked_bodies_are_400(server):
         assert data.startswith(b"HTTP/1.1 400"), head
 
 
-def wait_until(condition, timeout=FAST):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.02)
-    raise AssertionError("condition not met within %.0f s" % timeout)
-
-
 def test_a_client_that_leaves_while_held_is_released(server_factory):
     """Mutation-proof: without hub.release() on disconnect the waiter stays
     counted until --poll-timeout, and with --max-clients 1 the next client
@@ -84,15 +76,15 @@ def test_a_client_that_leaves_while_held_is_released(server_factory):
     for how in ("close", "half-close"):
         c = socket.create_connection(("127.0.0.1", s.port))
         c.sendall(b"GET /artcasts/r/k HTTP/1.1\r\nHost: x\r\n\r\n")
-        wait_until(lambda: s.status()["waiting_clients"] == 1)
+        wait_until(lambda: s.status()["waiting_clients"] == 1, FAST)
         if how == "close":
             c.close()
         else:
             c.shutdown(socket.SHUT_WR)          # half-close: the request ends too (PROTOCOL.md)
-        wait_until(lambda: s.status()["waiting_clients"] == 0)
+        wait_until(lambda: s.status()["waiting_clients"] == 0, FAST)
         c.close()
     with socket.create_connection(("127.0.0.1", s.port), timeout=FAST) as c:
         c.sendall(b"GET /artcasts/r/k HTTP/1.1\r\nHost: x\r\n\r\n")
-        wait_until(lambda: s.status()["waiting_clients"] == 1)      # held, not refused with 503
+        wait_until(lambda: s.status()["waiting_clients"] == 1, FAST)      # held, not refused with 503
         s.send("r/k", 1)
         assert c.recv(4096).startswith(b"HTTP/1.1 200")

@@ -12,16 +12,7 @@ import time
 from artcast_core.datagram import encode_datum
 from artcast_core.etag import etag_for
 from artcast_server.state import write_atomically
-
-
-def wait_until(condition, timeout=10.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError("timed out waiting for " + what)
+from support.wait import wait_until
 
 
 def saved_etags(path):

@@ -37,6 +37,7 @@ from artcast_core.datagram import DATA_PORT, DEFAULT_GROUP, REGISTER_PORT, parse
 from artcast_core.errors import WireError
 from artcast_core.nats_subjects import key_for, subject_for
 from artcast_core.text import printable
+from artcast_server.nats_feed import describe_error
 
 ORIGIN_HEADER = "Artcast-Bridge"
 ECHO_SECONDS = 5.0          # how long a payload sent to multicast is expected back
@@ -125,7 +126,7 @@ class NatsBridge:
             self.counts["to-nats"] += 1
         except Exception as exc:            # disconnected with a full buffer, closed, ...
             self.counts["dropped-nats-error"] += 1
-            self.log("cannot publish to NATS: %s" % _describe(exc))
+            self.log("cannot publish to NATS: %s" % describe_error(exc))
 
     # --- NATS -> multicast ---------------------------------------------------
 
@@ -173,7 +174,7 @@ class NatsBridge:
                 raise
             except Exception as exc:
                 delay = backoff.next_delay()
-                self.log("cannot connect to %s (%s); retrying in %.1fs" % (", ".join(self.servers), _describe(exc), delay))
+                self.log("cannot connect to %s (%s); retrying in %.1fs" % (", ".join(self.servers), describe_error(exc), delay))
                 await asyncio.sleep(delay)
         for kind in KINDS:
             await self.client.subscribe("%s.%s.>" % (self.prefix, kind), cb=self._inbound(kind))
@@ -185,7 +186,7 @@ class NatsBridge:
     async def _error(self, exc):
         # nats-py reports each failed attempt (about once a second while NATS is
         # down): say each different error once a minute at most
-        text, now = _describe(exc), time.monotonic()
+        text, now = describe_error(exc), time.monotonic()
         if self.said.get(text, -60.0) <= now - 60.0:
             self.said[text] = now
             self.log("NATS: %s" % text)
@@ -207,9 +208,6 @@ class NatsBridge:
             except Exception:
                 pass
 
-
-def _describe(exc):
-    return (str(exc) or exc.__class__.__name__).replace("\n", " ").replace("\r", " ")[:200]
 
 
 def build_parser():

@@ -86,7 +86,7 @@ class NatsFeed:
             except Exception as exc:        # refused, timed out, no servers: try again later
                 delay = backoff.next_delay()
                 self.log.report("nats", "nats: cannot connect to %s (%s); retrying in %.1fs"
-                                % (", ".join(self.servers), _describe(exc), delay))
+                                % (", ".join(self.servers), describe_error(exc), delay))
                 await asyncio.sleep(delay)
                 continue
             self.client = client
@@ -123,7 +123,7 @@ class NatsFeed:
         self.on_register([msg.data])
 
     async def _error(self, exc):
-        self.log.report("nats", "nats: %s" % _describe(exc))
+        self.log.report("nats", "nats: %s" % describe_error(exc))
 
     async def _disconnected(self):
         self.connected.clear()
@@ -147,7 +147,8 @@ class NatsFeed:
                 pass
 
 
-def _describe(exc):
+def describe_error(exc):
+    """An exception as one short log line (the NATS feed and the NATS bridge)."""
     text = str(exc) or exc.__class__.__name__
     return text.replace("\n", " ").replace("\r", " ")[:200]
 

@@ -10,15 +10,17 @@ byte for byte. Nothing here needs a server.
         for item in heard.poll(1.0):
             print(item.kind, item.key, item.value, item.payload)
 
-Key patterns are shell-style (`fnmatch`): `*` matches any characters,
-`/` included, so `room/*` matches `room/temp` and `room/a/b`.
+Key patterns are the core's (artcast_core.patterns; PROTOCOL.md, "Key
+patterns"), as for publish tokens and datagram keys: `room/*` matches
+`room/temp` and `room/a/b`, `*` every key.
 """
 
-import fnmatch
+import argparse
 import select
 
 from artcast_core.datagram import DATA_PORT, DEFAULT_GROUP, REGISTER_PORT, parse_datum, parse_registration
 from artcast_core.errors import WireError
+from artcast_core.patterns import any_matches, pattern_problem
 from artcast_server.multicast import MAX_READ, open_multicast_socket
 
 DATUM = "datum"
@@ -27,17 +29,21 @@ DRAIN_LIMIT = 1000
 
 
 def matches(key, patterns):
-    """True when `key` fits one of the shell-style patterns (None: all keys).
+    """True when `key` fits one of the key patterns (None: all keys).
 
     >>> matches("room/temp", ["room/*"]), matches("hall/temp", ["room/*"])
     (True, False)
     """
-    if patterns is None:
-        return True
-    for pattern in patterns:
-        if fnmatch.fnmatchcase(key, pattern):
-            return True
-    return False
+    return patterns is None or any_matches(patterns, key)
+
+
+def key_pattern(text):
+    """argparse type for a KEY or pattern argument: a clear error, not a
+    pattern that silently matches nothing."""
+    problem = pattern_problem(text)
+    if problem is not None:
+        raise argparse.ArgumentTypeError("%r: %s" % (text, problem))
+    return text
 
 
 class Heard:

@@ -31,7 +31,7 @@ import re
 import sys
 import threading
 
-from artcast_bridges.listen import DATUM, Listener
+from artcast_bridges.listen import DATUM, Listener, key_pattern
 from artcast_bridges.log import Log
 from artcast_bridges.options import host_port
 
@@ -162,7 +162,7 @@ def build_parser():
     parser = argparse.ArgumentParser(prog="artcast bridge mqtt", description=__doc__.split("\n\n")[0])
     parser.add_argument("--broker", required=True, metavar="HOST[:PORT]", help="MQTT broker (port default 1883)")
     parser.add_argument("--username", help="broker user; the password comes from ARTCAST_MQTT_PASSWORD")
-    parser.add_argument("--keys", nargs="+", default=["*"], metavar="KEY",
+    parser.add_argument("--keys", nargs="+", default=["*"], metavar="KEY", type=key_pattern,
                         help="keys or patterns (room/*) to publish (default: all)")
     parser.add_argument("--topic-prefix", default=DEFAULT_PREFIX, help="default %s" % DEFAULT_PREFIX)
     parser.add_argument("--qos", type=int, choices=(0, 1, 2), default=0, help="for values (default 0)")

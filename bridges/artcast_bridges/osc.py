@@ -27,7 +27,7 @@ import json
 import sys
 import threading
 
-from artcast_bridges.listen import DATUM, Listener
+from artcast_bridges.listen import DATUM, Listener, key_pattern
 from artcast_bridges.log import Log
 from artcast_bridges.options import host_port
 
@@ -122,7 +122,7 @@ def build_parser():
                         help="where OSC comes in (default 127.0.0.1:9000; 0.0.0.0:9000 for other machines)")
     parser.add_argument("--no-listen", action="store_true", help="send only: take no OSC in")
     parser.add_argument("--send", type=host_port, metavar="HOST:PORT", help="where OSC goes out")
-    parser.add_argument("--keys", nargs="+", metavar="KEY", help="keys or patterns (room/*) to send out")
+    parser.add_argument("--keys", nargs="+", metavar="KEY", type=key_pattern, help="keys or patterns (room/*) to send out")
     parser.add_argument("--prefix", default=DEFAULT_PREFIX, help="OSC address prefix (default %s)" % DEFAULT_PREFIX)
     add_source_options(parser)
     return parser

@@ -13,7 +13,7 @@ import os
 import sys
 import time
 
-from artcast_bridges.listen import Listener
+from artcast_bridges.listen import Listener, key_pattern
 from artcast_bridges.showfile import header_line, record_line
 
 
@@ -43,7 +43,7 @@ class Recorder:
 def build_parser():
     from artcast_source.options import add_source_options
     parser = argparse.ArgumentParser(prog="artcast record", description=__doc__.split("\n\n")[0])
-    parser.add_argument("keys", nargs="+", metavar="KEY", help="keys or patterns (room/*) to record")
+    parser.add_argument("keys", nargs="+", metavar="KEY", type=key_pattern, help="keys or patterns (room/*) to record")
     parser.add_argument("-o", "--output", required=True, help="show file (appended to if it exists)")
     add_source_options(parser)
     return parser

@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 
-from artcast_bridges.listen import matches
+from artcast_bridges.listen import key_pattern, matches
 from artcast_bridges.showfile import read_show
 from artcast_core.datagram import encode_datum, encode_registration, parse_datum, parse_registration
 from artcast_core.errors import WireError
@@ -136,7 +136,7 @@ def build_parser():
                         help="start this many seconds into the show")
     parser.add_argument("--to", dest="stop", type=_offset, default=None, metavar="SECONDS",
                         help="stop at this many seconds into the show")
-    parser.add_argument("--keys", nargs="+", metavar="KEY", help="only these keys or patterns (recorded names)")
+    parser.add_argument("--keys", nargs="+", metavar="KEY", type=key_pattern, help="only these keys or patterns (recorded names)")
     parser.add_argument("--rename", action="append", metavar="OLD=NEW", help="send key OLD as NEW (repeatable)")
     parser.add_argument("--server", metavar="URL",
                         help="publish over HTTP to this server (POST /artcasts/<key>) instead of multicast; "

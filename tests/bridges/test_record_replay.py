@@ -5,18 +5,19 @@ same ETags, at the recorded pace, and the registrations arrive too."""
 
 import json
 import signal
+import subprocess
 import time
 
 import pytest
 
-from artcast_bridges.listen import Listener
+from artcast_bridges.listen import Listener, matches
 from artcast_bridges.replay import parse_rename, plan
 from artcast_bridges.showfile import ShowError, read_show
 from artcast_core.datagram import encode_datum
 from artcast_core.etag import etag_for
 from artcast_source import Source
 
-from bridge_support import Follower, multicast_args, read_lines, start_artcast, stop, wait_until
+from bridge_support import ARTCAST, Follower, multicast_args, read_lines, start_artcast, stop, wait_until
 
 GAPS = (0.25, 0.05, 0.4, 0.15)       # seconds between the source's datums
 VALUES = (1, 2.5, "three", {"n": [4]}, True)
@@ -213,3 +214,22 @@ def test_replay_over_http_publish_with_a_token(server_factory, tmp_path):
     assert bad.wait(30) == 1
     assert "401" in (tmp_path / "replay-bad.log").read_text()
     assert "Traceback" not in (tmp_path / "replay-bad.log").read_text()
+
+
+def test_key_patterns_are_the_cores():
+    """The recorder, replay and the bridges choose keys with the same patterns
+    as publish tokens and datagram keys (artcast_core.patterns)."""
+    assert [matches(k, ["room/*"]) for k in ("room/temp", "room/a/b", "room", "roomy/temp")] == \
+        [True, True, False, False]
+    assert [matches(k, ["test/tick", "*"]) for k in ("test/tick", "x")] == [True, True]
+    assert matches("anything", None) is True
+
+
+@pytest.mark.parametrize("command", [["record", "ro*m", "-o", "never.jsonl"],
+                                     ["replay", "never.jsonl", "--keys", "*/temp"],
+                                     ["bridge", "osc", "--keys", "room/*/temp"]])
+def test_a_pattern_the_core_refuses_is_a_clear_error(command, tmp_path):
+    out = subprocess.run(ARTCAST + command, cwd=str(tmp_path), capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2, out.stderr
+    assert 'pattern may only end in "/*" (or be "*"), as in room/*' in out.stderr
+    assert "Traceback" not in out.stderr and not (tmp_path / "never.jsonl").exists()

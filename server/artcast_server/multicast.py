@@ -15,6 +15,7 @@ Datagrams the kernel drops because the receive buffer was full never reach
 us; `kernel_drops()` reads the kernel's per-socket count for /status.
 """
 
+import errno
 import os
 import socket
 import struct
@@ -55,6 +56,36 @@ def open_multicast_socket(group, port, interface=None):
         sock.close()
         raise
     return sock
+
+
+def open_sender_socket(interface=None, ttl=1):
+    """A UDP socket that multicasts with `ttl` from `interface` (the IPv4
+    address of one of this machine's interfaces; None lets the kernel choose).
+    Loopback delivery stays on, so a server on this machine hears what it
+    sends. Sources (artcast_source.multicast.open_sender) and HTTP publish
+    (publish.Publisher) send through it. ValueError for an interface that is
+    not an IPv4 address; OSError naming it when no interface has it."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
+    try:
+        sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, ttl)
+        sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 1)
+        if interface:
+            sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, _interface_address(interface))
+    except (OSError, ValueError) as exc:
+        sock.close()
+        if getattr(exc, "errno", None) == errno.EADDRNOTAVAIL:
+            raise OSError(exc.errno, "no interface of this machine has the address %s "
+                          "(--multicast-interface is this machine's own address)" % interface)
+        raise
+    return sock
+
+
+def _interface_address(interface):
+    try:
+        return socket.inet_aton(interface)
+    except OSError:
+        raise ValueError("--multicast-interface wants an IPv4 address such as 127.0.0.1 "
+                         "(the address of the interface, not its name), got %r" % interface)
 
 
 class Receiver:

@@ -16,12 +16,12 @@ per-key rate (429 with Retry-After).
 """
 
 import json
-import socket
 
 from artcast_core.datagram import MAX_DATAGRAM_BYTES, encode_datum, parse_datum
 from artcast_core.errors import WireError
 from artcast_core.etag import etag_for
 from artcast_core.signing import sign
+from artcast_server.multicast import open_sender_socket
 
 
 class Publisher:
@@ -36,13 +36,9 @@ class Publisher:
         self.sock = None
         if not multicast:             # --no-multicast: NATS is the only way out
             return
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
         if ttl is None:
             ttl = 0 if interface and interface.startswith("127.") else 1
-        self.sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, ttl)
-        self.sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 1)
-        if interface:
-            self.sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(interface))
+        self.sock = open_sender_socket(interface, ttl)
         self.sock.setblocking(False)
 
     def key_id_for(self, key):

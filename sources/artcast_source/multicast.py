@@ -9,10 +9,9 @@ is its own hotspot), interfaces.choose_interface picks one or says which
 to pass.
 """
 
-import errno
 import os
-import socket
 
+from artcast_server.multicast import open_sender_socket
 from artcast_source.interfaces import choose_interface
 
 DEFAULT_TTL = 1
@@ -39,24 +38,5 @@ def open_sender(interface=None, ttl=None, group=None, log=None):
         raise ValueError("ttl must be 0-255")
     if interface is None and group is not None:
         interface = choose_interface(group, log)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
-    try:
-        sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, ttl)
-        sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 1)
-        if interface:
-            sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, _address(interface))
-    except (OSError, ValueError) as exc:
-        sock.close()
-        if getattr(exc, "errno", None) == errno.EADDRNOTAVAIL:
-            raise OSError(exc.errno, "no interface of this machine has the address %s "
-                          "(--multicast-interface is this machine's own address)" % interface)
-        raise
-    return sock
+    return open_sender_socket(interface, ttl)
 
-
-def _address(interface):
-    try:
-        return socket.inet_aton(interface)
-    except OSError:
-        raise ValueError("--multicast-interface wants an IPv4 address such as 127.0.0.1 "
-                         "(the address of the interface, not its name), got %r" % interface)

@@ -17,7 +17,6 @@ a key's next value, how to publish one, and how many requests it holds:
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -28,6 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.dirname(HERE))          # tests/: the shared loopback helpers
 from support.net import free_port, http_get, loopback_sender  # noqa: E402  (multicast out via 127.0.0.1, TTL 0)
+from support.process import stop_process  # noqa: E402
 
 SOURCE_DIRS = [os.path.join(REPO, d) for d in ("clients", "server", "sources")]
 LOOPBACK = "127.0.0.1"
@@ -113,13 +113,8 @@ class Target:
         return self.proc.pid
 
     def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc is not None:
+            stop_process(self.proc)
 
     def __enter__(self):
         return self.start()

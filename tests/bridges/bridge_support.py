@@ -10,6 +10,7 @@ import threading
 import time
 
 from support.net import http_get
+from support.process import stop_process
 from support.wait import wait_until
 
 ARTCAST = [sys.executable, "-m", "artcast_client.cli"]
@@ -31,15 +32,10 @@ def start_artcast(args, log_path):
 
 def stop(proc, sig=signal.SIGTERM, timeout=10.0):
     """Signal one process we started and return its exit code."""
-    if proc.poll() is None:
-        proc.send_signal(sig)
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-            raise AssertionError("process %d did not stop on signal %d" % (proc.pid, sig))
-    return proc.returncode
+    running = proc.poll() is None
+    code = stop_process(proc, sig, timeout)
+    assert not (running and code == -signal.SIGKILL), "process %d did not stop on signal %d" % (proc.pid, sig)
+    return code
 
 
 class Follower(threading.Thread):

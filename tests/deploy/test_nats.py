@@ -14,7 +14,6 @@ Multicast stays on loopback (TTL 0); NATS listens on 127.0.0.1 only.
 import asyncio
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ from artcast_core.nats_subjects import key_for, subject_for
 from artcast_core.datagram import encode_datum, encode_registration
 from artcast_core.etag import etag_for
 from support.nats_server import NatsServer
+from support.process import stop_process
 from support.net import GROUP, LOOPBACK, free_port, loopback_sender
 from support.server import ServerProcess
 from support.wait import wait_until
@@ -79,13 +79,7 @@ class Bridge:
         return self.proc.poll() is not None
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
 
 
 @pytest.fixture

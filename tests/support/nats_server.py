@@ -9,6 +9,7 @@ import subprocess
 import time
 
 from support.net import LOOPBACK, free_port
+from support.process import stop_process
 
 
 def nats_server_binary():
@@ -73,10 +74,5 @@ class NatsServer:
         raise AssertionError("nats-server %s: %d route(s) not up:\n%s" % (self.name, count, self.log()[-2000:]))
 
     def stop(self, sig=signal.SIGTERM, timeout=5.0):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc is not None:
+            stop_process(self.proc, sig, timeout)

@@ -10,6 +10,7 @@ import time
 
 from artcast_core.datagram import encode_datum, encode_registration
 from support.net import GROUP, LOOPBACK, free_port, http_get, loopback_sender
+from support.process import stop_process
 import socket
 
 
@@ -66,14 +67,7 @@ class ServerProcess:
         return ""
 
     def stop(self, sig=signal.SIGTERM, timeout=5.0):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode if self.proc is not None else None
+        return stop_process(self.proc, sig, timeout) if self.proc is not None else None
 
     def send_raw(self, payload, port=None):
         self.sender.sendto(payload, (self.group, port or self.data_port))

@@ -8,17 +8,7 @@ import time
 from artcast_core.datagram import encode_datum
 from artcast_core.etag import etag_for
 from artcast_server.hub import ENTRY_COST, Hub
-
-
-class Waiter:
-    """A hub waiter that records what it was answered."""
-    __slots__ = ("key", "tick", "got")
-
-    def __init__(self):
-        self.got = []
-
-    def deliver(self, datum):
-        self.got.append(datum)
+from support.hubwaiter import Waiter
 
 
 class Broken(Waiter):

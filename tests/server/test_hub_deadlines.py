@@ -6,6 +6,7 @@ someone waits."""
 from artcast_server.deadlines import Deadlines
 from artcast_server.hub import Hub, Overloaded
 from support.fakeclock import FakeClock
+from support.hubwaiter import Waiter
 
 
 class Item:
@@ -43,16 +44,6 @@ def test_discarding_the_last_item_cancels_the_timer():
     deadlines.add(a, 10)
     deadlines.discard(a)
     assert deadlines.timer is None and clock.pending() == []
-
-
-class Waiter:
-    __slots__ = ("key", "tick", "got")
-
-    def __init__(self):
-        self.got = []
-
-    def deliver(self, datum):
-        self.got.append(datum)
 
 
 def fake_hub(**kwargs):

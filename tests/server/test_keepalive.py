@@ -12,6 +12,7 @@ import urllib.request
 
 from artcast_client.watch import HTTPConnection, watch
 from artcast_core.http import build_get, keeps_alive, parse_response, response_end
+from support.net import read_until_close
 from support.wait import wait_until
 
 
@@ -111,12 +112,7 @@ def test_read_until_close_clients_still_work(server):
     # a raw HTTP/1.0 request without keep-alive, read until the server closes
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as c:
         c.sendall(b"GET /artcasts/ka/old?wait=0 HTTP/1.0\r\n\r\n")
-        data = b""
-        while True:
-            chunk = c.recv(4096)
-            if not chunk:
-                break
-            data += chunk
+        data = read_until_close(c)
     assert data.startswith(b"HTTP/1.1 200 OK") and data.endswith(b'{"v":1}')
 
 

@@ -24,6 +24,16 @@ def loopback_sender():
     return sock
 
 
+def read_until_close(sock):
+    """Every byte `sock` receives until the peer closes (or its timeout)."""
+    data = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+
+
 def http_get(port, path, headers=None, method="GET", timeout=10.0, host=LOOPBACK):
     """One raw HTTP exchange -> (status, headers dict lower-case, body bytes)."""
     lines = ["%s %s HTTP/1.1" % (method, path), "Host: %s:%d" % (host, port), "Connection: close"]
@@ -31,12 +41,7 @@ def http_get(port, path, headers=None, method="GET", timeout=10.0, host=LOOPBACK
         lines.append("%s: %s" % (name, value))
     with socket.create_connection((host, port), timeout=timeout) as s:
         s.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+        data = read_until_close(s)
     head, _, body = data.partition(b"\r\n\r\n")
     head_lines = head.decode("latin-1").split("\r\n")
     status = int(head_lines[0].split()[1])

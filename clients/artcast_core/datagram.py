@@ -36,7 +36,7 @@ MAX_UNIT = 20
 MAX_CHOICES = 20
 MAX_CHOICE_TEXT = 40
 
-# Play-at (PROTOCOL.md, "Play-at"): a datum may ask to take effect later,
+# Play-at (PROTOCOL.md, "Shared time and play-at"): a datum may ask to take effect later,
 # by its own third element or by its key's registration ("delay"). At most
 # this many seconds later: a typo must not hold a value on every kit for hours.
 MAX_PLAY_DELAY_S = 60

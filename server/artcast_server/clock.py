@@ -6,7 +6,7 @@ never step back: it is the wall clock read ONCE at start, then advanced by
 the monotonic clock. An NTP step while the server runs does not move it;
 a restart picks the corrected wall time up. Servers behind one balancer
 each stamp with their own clock, so they need NTP-synchronised hosts
-(PROTOCOL.md, "Play-at").
+(PROTOCOL.md, "Shared time and play-at").
 
     clock = ServerClock()
     clock.ms()                  # Unix time in whole milliseconds

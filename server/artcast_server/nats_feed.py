@@ -113,7 +113,7 @@ class NatsFeed:
             try:
                 await client.publish(subject, payload)
             except Exception as exc:
-                self.log.report("nats", "nats: publish to %s failed (%s)" % (subject, _describe(exc)))
+                self.log.report("nats", "nats: publish to %s failed (%s)" % (subject, describe_error(exc)))
         asyncio.get_running_loop().create_task(send())
 
     async def _datum(self, msg):

@@ -1,7 +1,7 @@
 """The docs point at things that exist (issue 10, docs that drifted): every
 relative Markdown link in the repository's .md files names a tracked path
-(and its #anchor a heading there), every `DOC.md, "Section"` reference in
-docs, code and tests names a heading of that document, and every module a
+(and its #anchor a heading there), every section reference in docs, code and
+tests (PROTOCOL.md, "Keys") names a heading of that document, and every module a
 folder README's table lists exists in that folder."""
 
 import os

@@ -9,16 +9,7 @@ import time
 from artcast_core.datagram import encode_datum, encode_registration
 from artcast_core.etag import etag_for
 from artcast_server.clock import ServerClock, play_at
-
-
-def wait_until(check, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.01)
-    raise AssertionError("condition not met in %.0f s" % timeout)
+from support.wait import wait_until
 
 
 def server_ms(server):

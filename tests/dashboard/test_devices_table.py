@@ -4,23 +4,13 @@ server; hostile names never reach a page as markup."""
 
 import json
 import threading
-import time
 
 from artcast_server.devices import Devices, parse_device, read_expected
+from support.wait import wait_until
 
 
 def devices(server):
     return json.loads(server.get("/devices")[2])
-
-
-def wait_until(check, timeout=8.0, message="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + message)
 
 
 def test_parse_device_header():
@@ -51,10 +41,10 @@ def test_header_and_query_name_a_device_with_state(server_factory, tmp_path):
     thread = threading.Thread(target=server.get, args=("/artcasts/d/k",), kwargs={"headers": {"Artcast-Device": "kit-01"}})
     thread.start()
     wait_until(lambda: {r["name"]: r["state"] for r in devices(server)["devices"]}["kit-01"] == "waiting",
-               message="kit-01 waiting")
+               what="kit-01 waiting")
     thread.join()
     wait_until(lambda: {r["name"]: r["state"] for r in devices(server)["devices"]}["kit-02"] == "offline",
-               message="kit-02 offline")
+               what="kit-02 offline")
 
 
 def test_hostile_names_are_text_and_bad_ones_refused(server):

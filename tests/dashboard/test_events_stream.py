@@ -8,16 +8,7 @@ import time
 import pytest
 
 from support.sse import EventStream
-
-
-def wait_until(check, timeout=5.0, message="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError("timed out waiting for " + message)
+from support.wait import wait_until
 
 
 def etag_of(server, key):
@@ -169,7 +160,7 @@ def test_streams_count_toward_max_clients_and_end_with_their_client(server_facto
     assert status == 503                        # held requests share the bound
     one.close()
     two.close()
-    wait_until(lambda: server.status()["event_streams"] == 0, message="streams to end")
+    wait_until(lambda: server.status()["event_streams"] == 0, what="streams to end")
     with EventStream(server.port, "/events?keys=c") as again:
         assert again.status == 200
 
@@ -192,7 +183,7 @@ def test_slow_reader_is_cut_off(server):
     sock = socket.create_connection(("127.0.0.1", server.port))
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     sock.sendall(b"GET /events?keys=big/* HTTP/1.1\r\nHost: x\r\n\r\n")
-    wait_until(lambda: server.status()["event_streams"] == 1, message="the stream")
+    wait_until(lambda: server.status()["event_streams"] == 1, what="the stream")
     value = "x" * 8000
     sent = 0
     deadline = time.monotonic() + 30

@@ -48,6 +48,7 @@ class Settings:
         self.publisher = publisher         # publish.Publisher: accepted values out to the group
         self.max_devices = max_devices
         self.expected_devices = expected_devices    # names from --expected-devices
+        self.pieces = None                         # pieces.PieceStore with --pieces
 
 
 def parse_wait(text):
@@ -165,6 +166,8 @@ def create_app(hub, settings):
     async def publish(request, key):
         if reserved(key):
             return error(403, "Forbidden: %s... keys are published by the server itself" % RESERVED_PREFIX)
+        if settings.pieces is not None and key.startswith("_piece/"):
+            return error(403, "_piece/ keys are this server's pieces (--pieces): edit them at /pieces/")
         return handle_publish(request, key, settings.tokens, settings.rate, settings.publisher, error,
                               lambda etag: Response(b"", 202, {"ETag": etag, "Cache-Control": "no-store"},
                                                     reason="Accepted"))
@@ -219,6 +222,8 @@ def create_app(hub, settings):
                                    () if known else close_keys(hub, key), dashboard.qr_svg(request, key)), 200, \
                 {"Content-Type": "text/html; charset=UTF-8", "Vary": "Accept"}
 
+        if settings.pieces is not None:
+            settings.pieces.ensure(key)     # a kit's first ask for its piece: _piece/<device>
         etag = request.headers.get("If-None-Match") or request.args.get("after")
         try:
             wait = parse_wait(request.args["wait"]) if "wait" in request.args else None

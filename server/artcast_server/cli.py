@@ -185,6 +185,10 @@ def build_parser():
     kits.add_argument("--firmware", metavar="DIR",
                       help="offer the firmware bundle that `deploy.py build --out DIR` wrote to the "
                            "kits (over-the-air updates; DIR/targets.json limits who installs it)")
+    kits.add_argument("--pieces", metavar="DIR",
+                      help="serve DIR/<device>.json (else DIR/_classes.json's choice, else DIR/_default.json) "
+                           "as the artcast _piece/<device>, and the piece editor at /pieces/ (saving needs a "
+                           "publish token for _piece/<name> when tokens are on, else this machine only)")
     logs = p.add_argument_group("logging")
     logs.add_argument("--access-log", metavar="FILE", help="access log file (default stderr)")
     logs.add_argument("--access-log-size", type=_positive_int, default=10 * MB, metavar="BYTES")
@@ -285,6 +289,12 @@ def reload_security(args, tokens, verifier, publisher, errors):
         errors.error("SIGHUP: kept the previous keys and tokens: %s" % exc)
 
 
+def on_sighup(args, tokens, verifier, publisher, errors, pieces):
+    reload_security(args, tokens, verifier, publisher, errors)
+    if pieces is not None:
+        pieces.scan()               # --pieces: re-read changed piece files now
+
+
 async def serve(args, tcp, udp, errors, access, security=(None, None, None)):
     loop = asyncio.get_running_loop()
     errors.install(loop)        # every asyncio error path into the rate-limited error log
@@ -304,6 +314,7 @@ async def serve(args, tcp, udp, errors, access, security=(None, None, None)):
                         max_devices=args.max_devices, expected_devices=args.expected)
     app = create_app(hub, settings)
     firmware = Firmware(args.firmware, hub, errors).attach(app) if args.firmware else None
+    pieces = start_pieces(args, hub, app, settings, errors) if args.pieces else None
     http = HTTPServer(app, hub, settings, access, max_connections=args.max_connections)
     await http.start(tcp)
     advertiser = await advertise(args, tcp, errors)
@@ -316,7 +327,7 @@ async def serve(args, tcp, udp, errors, access, security=(None, None, None)):
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    loop.add_signal_handler(signal.SIGHUP, reload_security, args, tokens, verifier, publisher, errors)
+    loop.add_signal_handler(signal.SIGHUP, on_sighup, args, tokens, verifier, publisher, errors, settings.pieces)
     host, port = tcp.getsockname()[:2]
     errors.info("artcast-server %s listening on http://%s:%d/ ; %s%s"
                 % (VERSION, host, port, "no multicast" if args.no_multicast else
@@ -337,6 +348,8 @@ async def serve(args, tcp, udp, errors, access, security=(None, None, None)):
         firmware.close()
     if advertiser is not None:
         await advertiser.close()
+    if pieces is not None:
+        pieces.cancel()
 
 
 async def advertise(args, tcp, errors):
@@ -356,6 +369,22 @@ async def advertise(args, tcp, errors):
     return advertiser
 
 
+def start_pieces(args, hub, app, settings, errors):
+    """--pieces DIR: publish the pieces, watch DIR (mtime every POLL_SECONDS, and
+    SIGHUP), serve the editor at /pieces/. -> the watching task."""
+    from artcast_server.piece_routes import add_piece_routes
+    from artcast_server.pieces import PREFIX, PieceStore
+    store = PieceStore(args.pieces, hub, errors.report)
+    hub.reserved = PREFIX            # datagrams may not overwrite a piece
+    settings.pieces = store
+    add_piece_routes(app, store, hub, settings)
+    store.scan()
+    errors.info("pieces from %s: %d files, editor at /pieces/ (saving %s)" % (
+        args.pieces, len(store.pieces), "needs a publish token" if settings.tokens is not None and settings.tokens.enabled
+        else "from this machine only"))
+    return asyncio.ensure_future(store.watch())
+
+
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -365,6 +394,8 @@ def main(argv=None):
         parser.error("--expected-devices: %s" % exc)
     if args.no_multicast and not args.nats:
         parser.error("--no-multicast leaves no feed: add --nats URL")
+    if args.pieces and not os.path.isdir(args.pieces):
+        parser.error("--pieces %s: not a folder" % args.pieces)
     if args.nats:
         try:
             import_nats()

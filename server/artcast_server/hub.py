@@ -131,6 +131,7 @@ class Hub:
         self.connections_open = 0
         self.closed = False
         self.on_datum = None     # on_datum(datum) after each datum: /events and /follow (events.py)
+        self.reserved = None     # a key prefix datagrams may not write ("_piece/" with --pieces)
 
     # --- the multicast side -------------------------------------------------
 

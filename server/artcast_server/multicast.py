@@ -172,12 +172,14 @@ def _parsed(payloads, parse, hub, report, kind, verifier=None, senders=None):
     for index, payload in enumerate(payloads):
         try:
             if verifier is None:            # no keys: a signed datagram is read, not checked
-                yield payload, parse(datum_body(payload))
-                continue
-            body, key_id = verifier.open(payload)
-            parsed = parse(body)
-            verifier.permit(parsed[0], key_id)
-            hub.count_signed(key_id is not None)
+                parsed = parse(datum_body(payload))
+            else:
+                body, key_id = verifier.open(payload)
+                parsed = parse(body)
+                verifier.permit(parsed[0], key_id)
+                hub.count_signed(key_id is not None)
+            if hub.reserved and parsed[0].startswith(hub.reserved):
+                raise WireError("reserved-key", "%s is served by this server (--pieces)" % parsed[0][:60])
             yield payload, parsed
         except WireError as exc:
             hub.drop(exc.reason)

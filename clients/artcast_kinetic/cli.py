@@ -50,6 +50,11 @@ def parse_args(argv):
     p.add_argument("--no-view", action="store_true", help="no terminal view")
     p.add_argument("--fps", type=float, default=FPS, help="frames per second while fading/slewing (%d)" % FPS)
     p.add_argument("-v", "--verbose", action="store_true", help="log every poll")
+    p.add_argument("--edit", action="store_true",
+                   help="open the piece editor for PIECE (created on the first save) instead of running it")
+    p.add_argument("--edit-host", default="127.0.0.1",
+                   help="address the editor listens on (default 127.0.0.1; 0.0.0.0 opens it to the LAN)")
+    p.add_argument("--edit-port", type=int, default=8766, help="editor port (default 8766; 0 picks one)")
     return p.parse_args(argv)
 
 
@@ -133,10 +138,80 @@ async def serve(runner, view, web_port):
     return 0
 
 
+def edit(args):
+    """--edit: serve the piece editor for the file until SIGTERM/SIGINT."""
+    from artcast_kinetic.editor import serve_editor
+    try:
+        asyncio.run(serve_editor(args.piece, args.edit_host, args.edit_port, server=args.server))
+    except KeyboardInterrupt:
+        pass
+    except OSError as e:
+        return fail(1, "editor not started (%s:%d: %s)" % (args.edit_host, args.edit_port, e.strerror or e))
+    return 0
+
+
+def served_config(path):
+    """The checked config when `path` says "piece": "server"; None for a piece
+    file; an exit code when the config is wrong."""
+    import json
+    from artcast_kinetic.served import check_config
+    try:
+        with open(path, encoding="utf-8") as f:
+            raw = json.load(f)
+    except (OSError, ValueError):
+        return None                 # load() reports it with the piece file's words
+    if not isinstance(raw, dict) or raw.get("piece") != "server":
+        return None
+    try:
+        return check_config(raw, path)
+    except PieceError as e:
+        return fail(2, "%s: %s" % (path, e))
+
+
+def run_served(args, cfg):
+    """Follow _piece/<device> on the server; run each good piece (served.py)."""
+    from artcast_kinetic.served import ServedPiece
+    server = args.server or cfg["server"]
+    explicit = "simulate" if args.simulate else (args.backend or cfg["backend"])
+
+    def backend_for(piece):
+        return choose_backend(piece, explicit)[0]
+
+    def make_runner(piece):
+        name = backend_for(piece)
+        return PieceRunner(piece, make_backend(name), server=server, fps=args.fps)
+
+    def pin_problems(piece):
+        return pi_pin_problems(piece) if backend_for(piece) == "hardware" else []
+
+    served = ServedPiece(server, cfg["device"], cfg["cache"], make_runner, pin_problems)
+    log.info("following the piece for %s (%s%s)", cfg["device"], server, "/artcasts/" + served.key)
+
+    async def go():
+        loop = asyncio.get_running_loop()
+        main_task = asyncio.current_task()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, main_task.cancel)
+        try:
+            await served.run()
+        except asyncio.CancelledError:
+            pass
+        return 0
+    try:
+        return asyncio.run(go())
+    except KeyboardInterrupt:
+        return 0
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="artcast-kinetic: %(message)s", stream=sys.stderr)
+    if args.edit:
+        return edit(args)
+    served = served_config(args.piece)
+    if served is not None:
+        return served if isinstance(served, int) else run_served(args, served)
     try:
         piece = load(args.piece)
     except OSError as e:

@@ -170,15 +170,27 @@ def test_saving_through_the_editor_api(server_factory, tmp_path):
     assert body == new and new_etag != etag
 
 
-def test_saving_needs_the_token_when_one_is_set(server_factory, tmp_path):
+def test_saving_needs_a_publish_token_when_tokens_are_on(server_factory, tmp_path):
     folder = tmp_path / "pieces"
     folder.mkdir()
-    server = server_factory("--pieces", str(folder), "--pieces-token", "s3cret")
+    tokens = tmp_path / "tokens"
+    tokens.write_text("teacher-token _piece/*\nsensor-token room/*\n")
+    server = server_factory("--pieces", str(folder), "--publish-tokens", str(tokens))
     piece = {"outputs": [STRIP]}
-    assert put(server, "kit-1", piece)[0] == 403
+    assert put(server, "kit-1", piece)[0] == 403                    # loopback is not enough now
     assert put(server, "kit-1", piece, {"Authorization": "Bearer wrong"})[0] == 403
+    assert put(server, "kit-1", piece, {"Authorization": "Bearer sensor-token"})[0] == 403
     assert not os.path.exists(os.path.join(str(folder), "kit-1.json"))
-    assert put(server, "kit-1", piece, {"Authorization": "Bearer s3cret"})[0] == 200
+    assert put(server, "kit-1", piece, {"Authorization": "Bearer teacher-token"})[0] == 200
+    assert get_piece(server, "kit-1")[2] == piece
+    # HTTP publish cannot write a piece key either, whatever the token.
+    req = urllib.request.Request(server.url + "/artcasts/_piece/kit-1", method="POST", data=b'{"outputs": []}',
+                                 headers={"Content-Type": "application/json", "Authorization": "Bearer teacher-token"})
+    try:
+        urllib.request.urlopen(req, timeout=10)
+        raise AssertionError("published over a piece")
+    except urllib.error.HTTPError as e:
+        assert e.code == 403
     assert get_piece(server, "kit-1")[2] == piece
 
 

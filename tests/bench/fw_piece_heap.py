@@ -159,7 +159,20 @@ def build_ref(ref, work):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     out = os.path.join(work, "ref-build")
-    module.build(out)
+    # deploy.py builds from the importable packages: make the ref's the importable ones for a moment.
+    saved_path, saved = list(sys.path), dict(sys.modules)
+    for name in list(sys.modules):
+        if name.split(".")[0] in ("artcast_fw", "artcast_core"):
+            del sys.modules[name]
+    sys.path[:0] = [os.path.join(root, "firmware", "micropython"), os.path.join(root, "clients")]
+    try:
+        module.build(out)
+    finally:
+        sys.path[:] = saved_path
+        for name in list(sys.modules):
+            if name.split(".")[0] in ("artcast_fw", "artcast_core"):
+                del sys.modules[name]
+        sys.modules.update(saved)
     return out
 
 

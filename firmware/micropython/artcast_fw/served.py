@@ -10,6 +10,10 @@
 #
 #   raw, piece = last_good(server)   # at boot: piece.json, or (None, None)
 #   piece = take(raw, server)        # a piece from the server, or ConfigError
+#   apply(app)                       # the App's loop: app.pending -> running, or refused
+#
+# Only boards with "piece": "server" import this module (config.check
+# and App load it lazily), so the others pay nothing for it.
 
 from artcast_fw import config
 
@@ -17,10 +21,61 @@ PIECE_PATH = "piece.json"
 PREFIX = "_piece/"
 
 
+def check_config(cfg, out):
+    """config.check() for "piece": "server": the server and the device name."""
+    from artcast_core.http import parse_url
+    from artcast_core.keys import key_problem
+    try:
+        parse_url(cfg.get("server"))
+    except (ValueError, TypeError, AttributeError):
+        raise config.ConfigError('server: must be the server\'s URL, e.g. "http://artcast.local:8888"')
+    name = cfg.get("device") or cfg.get("hostname")
+    if name is None:
+        from artcast_fw import wifi
+        name = "artcast-" + wifi.board_id()
+    if not isinstance(name, str) or "/" in name or key_problem(PREFIX + name) is not None:
+        raise config.ConfigError("device: must be one key segment (letters, digits, . _ ~ -)")
+    out["piece"] = None             # it comes from the server
+    out["device"] = name
+    return out
+
+
 def take(raw, server):
     """A piece from the server -> the checked piece; ConfigError naming the
-    field when the board must refuse it."""
-    return config.check_piece(raw, server)
+    field when the board must refuse it. The board follows the keys on the
+    server it got the piece from, whatever "server" the piece names."""
+    if not isinstance(raw, dict):
+        raise config.ConfigError("piece: must be a JSON object")
+    for name in raw:
+        if name not in config.PIECE_FIELDS and name != "backend" and not name.startswith("_"):
+            raise config.ConfigError("%s: unknown field in a piece" % name)
+    data = dict(raw)
+    data["server"] = server
+    return config.check_piece(data)
+
+
+def apply(app):
+    """The loop's turn after a piece arrived (app.pending): check it, then
+    swap the running piece for it, or refuse it and say why."""
+    raw, app.pending = app.pending, None
+    if raw == app.raw:
+        return                  # the piece already running (e.g. the one kept at boot)
+    try:
+        piece = take(raw, app.server)
+    except config.ConfigError as e:
+        app.refused += 1
+        print("artcast: piece from the server refused (%s): %s"
+              % ("keeping the previous piece" if app.outputs is not None else "no piece to run yet", e))
+        return
+    keep(raw)
+    app.stop_piece()
+    app.raw = raw
+    raw = None
+    import gc
+    gc.collect()
+    app.run_piece(piece)
+    app.applied += 1
+    print("artcast: new piece from the server: %d output(s)" % len(piece["outputs"]))
 
 
 def keep(raw, path=PIECE_PATH):

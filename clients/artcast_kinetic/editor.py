@@ -224,11 +224,15 @@ class FileHost:
             return {"server": self._server(), "keys": [], "error": "cannot list keys: %s" % exc}
 
     def _value(self, key):
-        from artcast_client.watch import _exchange     # the blocking exchange every Python client uses
+        from artcast_client.watch import HTTPConnection     # the exchange every Python client uses
         from artcast_core.http import build_get, parse_response, parse_url
         host, port, prefix = parse_url(self._server())
-        data = _exchange(host, port, build_get(host, port, prefix + "/artcasts/" + key + "?wait=0",
-                                               {"Accept": "application/json"}), self.timeout)
+        conn = HTTPConnection(host, port)
+        try:
+            data = conn.exchange(build_get(host, port, prefix + "/artcasts/" + key + "?wait=0",
+                                           {"Accept": "application/json"}), self.timeout)
+        finally:
+            conn.close()
         status, headers, body = parse_response(data)
         if status != 200:
             return {"has_value": False, "status": status}

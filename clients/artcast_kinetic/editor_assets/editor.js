@@ -5,6 +5,13 @@
 // simulator. No markup is built from text: every text goes in by
 // textContent or an input's value.
 "use strict";
+window.artcastErrors = [];
+window.addEventListener("error", function (e) {
+  // A bug in the page: say so where the user looks, never silently.
+  window.artcastErrors.push(String(e.message));
+  var st = document.getElementById("save-status");
+  if (st) { st.textContent = "editor error: " + e.message; st.className = "error"; }
+});
 (function () {
   var info = null;          // api/info: mode, boards, fits, names
   var piece = null;         // the piece being edited (plain JSON)

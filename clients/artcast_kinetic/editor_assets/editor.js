@@ -340,6 +340,11 @@ window.addEventListener("error", function (e) {
     document.querySelectorAll(".msg").forEach(function (m) { m.textContent = ""; m.className = "msg"; });
     $("general-messages").textContent = "";
     if (!messages.length) { $("general-messages").textContent = "No problems found."; }
+    else {
+      var errors = messages.filter(function (m) { return m.level === "error"; }).length;
+      $("general-messages").appendChild(el("div", {"class": "meta"}, errors + " error(s), " + (messages.length - errors) +
+                                           " warning(s), each shown at its field" + (errors ? "; errors block saving" : "")));
+    }
     messages.forEach(function (m) {
       var place = placeFor(m.path);
       var line = el("div", {"class": "msg " + m.level, "data-path": m.path},
@@ -467,6 +472,7 @@ window.addEventListener("error", function (e) {
   function devicesTable() {
     var body = document.querySelector("#devices tbody");
     body.textContent = "";
+    $("devices").className = (info.devices || []).length ? "" : "none";
     (info.devices || []).forEach(function (d) {
       var tr = el("tr");
       tr.appendChild(el("td", {}, d.device));

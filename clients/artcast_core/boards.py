@@ -17,6 +17,8 @@
 BOARDS = {
     "esp32": {
         "title": "ESP32 DevKit (ESP32-WROOM-32)",
+        "missing": "does not exist on an ESP32 (GPIO 0-39 but 20, 24, 28-31)",
+        "strip": None,
         "gpios": tuple(g for g in range(40) if g not in (20, 24, 28, 29, 30, 31)),
         # Wired to the module's SPI flash: driving them crashes the board.
         "errors": dict([(g, "is wired to the flash chip (GPIO 6-11): using it crashes the board") for g in range(6, 12)] +
@@ -34,6 +36,8 @@ BOARDS = {
     },
     "pi": {
         "title": "Raspberry Pi (40-pin header, BCM numbers)",
+        "missing": "does not exist on a Raspberry Pi header (BCM 0-27)",
+        "strip": "a NeoPixel strip on a Pi needs GPIO 10, 12, 18 or 21",
         "gpios": tuple(range(28)),
         "errors": {},
         "warnings": {
@@ -67,12 +71,11 @@ def pin_problems(outputs, board):
             continue
         where = "outputs[%d].device.pin" % i
         if pin not in table["gpios"]:
-            found.append((where, "GPIO %d does not exist on the %s" % (pin, table["title"]), "error"))
+            found.append((where, "GPIO %d %s" % (pin, table["missing"]), "error"))
         elif pin in table["errors"]:
             found.append((where, "GPIO %d %s" % (pin, table["errors"][pin]), "error"))
         elif dev.get("type") == "neopixel" and table["strip_pins"] is not None and pin not in table["strip_pins"]:
-            found.append((where, "a NeoPixel strip on this board needs GPIO %s (got %d)"
-                          % (", ".join([str(p) for p in table["strip_pins"]]), pin), "error"))
+            found.append((where, "%s (got %d)" % (table["strip"], pin), "error"))
         elif pin in table["warnings"]:
             found.append((where, "GPIO %d %s" % (pin, table["warnings"][pin]), "warning"))
     return found

@@ -12,11 +12,13 @@ Libraries are imported only for the device kinds a piece uses, so a piece
 with only a strip does not need RPi.GPIO and vice versa.
 """
 
+from artcast_core.boards import BOARDS, pin_problems
 from artcast_kinetic.backends.base import Backend
 
-# BCM pins the Pi's NeoPixel driver can drive (PWM0, PCM, SPI0 MOSI; Pi 1-4).
-STRIP_PINS = (10, 12, 18, 21)
-MAX_BCM = 27
+# BCM pins the Pi's NeoPixel driver can drive (PWM0, PCM, SPI0 MOSI; Pi 1-4):
+# from the Pi's pin table, which the piece editor shows too.
+STRIP_PINS = BOARDS["pi"]["strip_pins"]
+MAX_BCM = max(BOARDS["pi"]["gpios"])
 
 
 def needed_modules(piece):
@@ -60,19 +62,11 @@ def modules_problem(names):
 
 
 def pi_pin_problems(piece):
-    """Pi-specific pin checks the shared validator cannot know (ESP32 pins differ)."""
-    problems = []
-    for i, out in enumerate(piece["outputs"]):
-        dev = out["device"]
-        pin = dev.get("pin")
-        if pin is None:
-            continue
-        where = "outputs[%d].device.pin" % i
-        if pin > MAX_BCM:
-            problems.append("%s: GPIO %d does not exist on a Raspberry Pi header (BCM 0-27)" % (where, pin))
-        elif dev["type"] == "neopixel" and pin not in STRIP_PINS:
-            problems.append("%s: a NeoPixel strip on a Pi needs GPIO 10, 12, 18 or 21 (got %d)" % (where, pin))
-    return problems
+    """Pi-specific pin checks the shared validator cannot know (ESP32 pins
+    differ): the errors of the Pi's pin table (artcast_core.boards), the
+    one the piece editor shows too."""
+    return ["%s: %s" % (path, problem) for path, problem, level in pin_problems(piece["outputs"], "pi")
+            if level == "error"]
 
 
 class HardwareBackend(Backend):

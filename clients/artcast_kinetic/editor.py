@@ -163,9 +163,19 @@ def _body(request):
         return None, "the body is not JSON"
 
 
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+
+
 def _is_loopback(request):
+    """The request comes from this machine AND names it in Host: a page from
+    another site that re-pointed its own name at 127.0.0.1 (DNS rebinding)
+    sends its own name in Host, and is refused."""
     addr = request.client_addr[0] if request.client_addr else ""
-    return addr in ("127.0.0.1", "::1") or addr.startswith("127.") or addr.startswith("::ffff:127.")
+    if not (addr in ("127.0.0.1", "::1") or addr.startswith("127.") or addr.startswith("::ffff:127.")):
+        return False
+    host = (request.headers.get("Host") or "").lower()
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    return name in LOOPBACK_NAMES or name.startswith("127.")
 
 
 class FileHost:
@@ -174,10 +184,11 @@ class FileHost:
     board = "pi"
     server_optional = False
 
-    def __init__(self, path, server=None, timeout=3.0):
+    def __init__(self, path, server=None, timeout=3.0, lan=False):
         self.path = path
         self.server = server
         self.timeout = timeout
+        self.lan = lan          # listening beyond loopback (--edit-host): any client may save
 
     def info(self):
         return {"mode": "file", "board": self.board, "name": os.path.basename(self.path)}
@@ -195,8 +206,13 @@ class FileHost:
             result["error"] = "cannot read it: %s" % exc
         return result
 
+    def __repr__(self):
+        return "FileHost(%r)" % self.path
+
     def write_refused(self, request):
-        return None             # the page is on 127.0.0.1 unless --edit-host says otherwise
+        if self.lan or _is_loopback(request):
+            return None         # --edit-host opened it to the LAN on purpose
+        return "this editor saves for pages opened as http://127.0.0.1 or http://localhost only"
 
     def save(self, name, raw):
         editor_api.save_json(self.path, raw)
@@ -248,6 +264,7 @@ class FileHost:
 async def serve_editor(path, host="127.0.0.1", port=DEFAULT_PORT, server=None):
     """Serve the editor for `path` until cancelled."""
     app = Microdot()
-    add_editor_routes(app, "", FileHost(path, server))
+    lan = host not in ("127.0.0.1", "localhost", "::1")
+    add_editor_routes(app, "", FileHost(path, server, lan=lan))
     log.info("piece editor for %s on http://%s:%d/", path, host, port)
     await app.start_server(host=host, port=port)

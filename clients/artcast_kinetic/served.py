@@ -109,10 +109,17 @@ class ServedPiece:
         self.refused = None
         self.runner = self.make_runner(piece)
         self.task = asyncio.ensure_future(self.runner.run())
+        self.task.add_done_callback(self._ended)
         self.applied += 1
         log.info("%s: running piece %r from %s (%d output%s)", self.device, piece.get("name") or "",
                  source, len(piece["outputs"]), "" if len(piece["outputs"]) == 1 else "s")
         return True
+
+    def _ended(self, task):
+        if not task.cancelled() and task.exception() is not None:
+            e = task.exception()
+            log.error("%s: the piece stopped: %s: %s (waiting for the next piece from the server)",
+                      self.device, type(e).__name__, e)
 
     async def stop(self):
         """Park and close the running piece (its run() does that when cancelled)."""

@@ -159,6 +159,9 @@ def test_saving_through_the_editor_api(server_factory, tmp_path):
     assert status == 422 and result["messages"][0]["path"] == "outputs[0].device.count"
     # A form post from another site (not JSON) is refused before anything else.
     assert put(server, "kit-1", old, ctype="text/plain")[0] == 400
+    # A page from another site whose name now points at 127.0.0.1 (DNS rebinding) says so in Host.
+    status, result = put(server, "kit-1", old, {"Host": "evil.example:%d" % server.port})
+    assert status == 403 and "this machine only" in result["message"]
     new = {"name": "saved", "outputs": [DIMMER]}
     status, result = put(server, "kit-1", new)
     assert status == 200 and result["saved"]

@@ -91,9 +91,10 @@ class Poller:
 
     def __init__(self, key, host, port, prefix, poll, resolver,
                  on_value, on_online=None, hold=DEFAULT_HOLD, fmt="json",
-                 backoff=None, device=None):
+                 backoff=None, device=None, max_response=None):
         self.lp = LongPoll(key, hold=hold, prefix=prefix, fmt=fmt)
         self.lp.device = device     # the Artcast-Device request header: "<name>; fw=<version>"
+        self.max_response = max_response or MAX_RESPONSE
         self.key = key
         self.host = host
         self.port = port
@@ -233,8 +234,8 @@ class Poller:
             raise
         if data:
             self.size += len(data)
-            if self.size > MAX_RESPONSE:
-                raise WireError("too-big", "answer larger than %d bytes" % MAX_RESPONSE)
+            if self.size > self.max_response:
+                raise WireError("too-big", "answer larger than %d bytes" % self.max_response)
             self.chunks.append(data)
             return
         # The server closed: the answer is complete.

@@ -19,6 +19,9 @@ from artcast_fw import config
 
 PIECE_PATH = "piece.json"
 PREFIX = "_piece/"
+# A piece's datum is at most 8192 bytes (the server's limit for any datum);
+# its answer adds the headers (~300 bytes, a license Link at most 200 more).
+MAX_PIECE_RESPONSE = 8192 + 1024
 
 
 def check_config(cfg, out):

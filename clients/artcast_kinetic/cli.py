@@ -3,6 +3,8 @@
     artcast-kinetic piece.json                     # on the Pi, real hardware
     artcast-kinetic --simulate piece.json          # anywhere: terminal + http://127.0.0.1:8765/
     artcast-kinetic --server http://artcast.local:8888 piece.json
+    artcast-kinetic --edit piece.json              # the piece editor on http://127.0.0.1:8766/
+    artcast-kinetic kit.json                       # kit.json: {"piece": "server", "server": ..., "device": ...}
 
 Exit codes: 0 after SIGTERM/SIGINT (outputs parked), 2 for a piece file
 that cannot be used (one message naming the field), 1 when the hardware

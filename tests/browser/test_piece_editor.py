@@ -4,7 +4,6 @@ saved, passes the shared validator, and the page's preview shows what the
 simulator shows; a pin conflict is shown next to the pin's field."""
 
 import json
-import os
 import subprocess
 import sys
 import time

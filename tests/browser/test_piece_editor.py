@@ -131,6 +131,13 @@ def test_build_a_strip_piece_in_the_kinetic_editor(server, browser, editor, tmp_
         assert json.load(f) == saved
     with open(str(path)) as f:
         assert len(json.load(f)["outputs"]) == 2
+    # Reorder and remove.
+    pins = "window.artcastEditor.piece().outputs.map(function(o){return o.device.pin;})"
+    click(browser, '.output[data-index="1"] .move-up')
+    browser.wait_for(pins, [12, 18])
+    click(browser, '.output[data-index="0"] .remove')
+    browser.wait_for(pins, [18])
+    assert browser.evaluate("document.querySelectorAll('fieldset.output').length") == 1
 
 
 def test_server_editor_flags_strapping_pins_and_saves_a_piece(server_factory, browser, tmp_path):

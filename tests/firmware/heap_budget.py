@@ -10,6 +10,8 @@ classic ESP32-WROOM's free heap, against a real artcast-server on
 
   60 px + servo, 300 px + servo   the shipped example's outputs, bigger strip
   setup page                      microdot serving GET and POST meanwhile
+  --served: 300 px + servo as "piece": "server" (artcast-server --pieces),
+            and the same with the piece replaced on the server every 2 s
 
 and prints the free heap after the imports, after building the outputs,
 the lowest while running, and MemoryErrors. --needed also finds the
@@ -19,6 +21,7 @@ smallest heap each configuration runs in (bisection, ~1 minute).
 """
 
 import argparse
+import itertools
 import json
 import os
 import shutil
@@ -205,6 +208,8 @@ def ok(result):
         return False
     if result["mode"] == "setup":
         return result["pages"] > 0 and result["errors"] == 0
+    if result.get("served") and (result["applied"] < 1 + (result.get("swaps") or 0) or result["refused"]):
+        return False        # a piece from the server that was not taken (or refused for lack of memory)
     return result.get("responses", 0) > 0
 
 
@@ -236,6 +241,35 @@ def poke_setup(port, stop, stats, until):
                 return
 
 
+def served_config(server_url):
+    return {"wifi": {"ssid": "gallery", "password": "sculpture"}, "server": server_url,
+            "piece": "server", "device": "kit-1", "setup_button": None}
+
+
+def write_piece(folder, cfg, colour_shift=0):
+    """The example config's piece as DIR/kit-1.json; colour_shift makes another one."""
+    piece = {"name": "heap", "outputs": json.loads(json.dumps(cfg["outputs"])), "power": cfg["power"]}
+    if colour_shift:
+        piece["name"] = "heap %d" % colour_shift
+        piece["outputs"][0]["motion"] = {"fade": 0.5 + colour_shift % 2}
+    path = os.path.join(folder, "kit-1.json")
+    with open(path + ".tmp", "w") as f:
+        json.dump(piece, f)
+    os.replace(path + ".tmp", path)
+
+
+def swap_pieces(folder, cfg):
+    """A poke: a teacher changing the piece on the server every 2 s."""
+    count = itertools.count(1)      # across runs: every swap is a piece the board has not seen
+
+    def poke(port, stop, stats, until):
+        stats["swaps"] = 0
+        while not stop.wait(2.0) and time.monotonic() < until:
+            write_piece(folder, cfg, next(count))
+            stats["swaps"] += 1
+    return poke
+
+
 def kb(n):
     return "%.1f KB" % (n / 1024.0) if isinstance(n, int) else "-"
 
@@ -246,13 +280,17 @@ def main():
     p.add_argument("--heap", type=int, default=100, help="heap size in KB (default 100)")
     p.add_argument("--needed", action="store_true", help="also find the smallest heap each runs in")
     p.add_argument("--pixels", default="60,300", help="strip sizes to measure (default 60,300)")
+    p.add_argument("--served", action="store_true",
+                   help='also 300 px + servo as "piece": "server", and with the piece replaced every 2 s')
     args = p.parse_args()
     problem = tool_problem()
     if problem:
         print("heap_budget: " + problem)
         return 2
     work = tempfile.mkdtemp(prefix="artcast-heap-")
-    server = ServerProcess().start()
+    pieces = os.path.join(work, "pieces")
+    os.makedirs(pieces)
+    server = ServerProcess(["--pieces", pieces]).start()
     stop = threading.Event()
 
     def feed():   # 50 datums/s, bounded by the run
@@ -267,6 +305,11 @@ def main():
         cases = [("%s px + servo" % n, example_config(server.url, int(n)), "follow", None)
                  for n in args.pixels.split(",") if n]
         cases.append(("setup page", example_config(server.url, 300), "setup", poke_setup))
+        if args.served:
+            write_piece(pieces, example_config(server.url, 300))
+            cases.append(("300 px, served", served_config(server.url), "follow", None))
+            cases.append(("300 px, swapped", served_config(server.url), "follow",
+                          swap_pieces(pieces, example_config(server.url, 300))))
         print("heap %dK, 32-bit MicroPython, .mpy bundle, %d s each, 50 datums/s"
               % (args.heap, args.seconds))
         print("%-16s %12s %12s %12s %12s  %s" % ("", "imports", "outputs", "lowest", "end", "notes"))
@@ -279,7 +322,9 @@ def main():
                 notes.append("%d MemoryErrors" % r["memory_errors"])
             if "responses" in r:
                 notes.append("%d answers" % r["responses"])
-            if "pages" in r:
+            if r.get("applied") is not None and mode == "follow" and cfg.get("piece") == "server":
+                notes.append("%d pieces applied, %d refused" % (r["applied"], r.get("refused", 0)))
+            if "pages" in r and mode == "setup":
                 notes.append("%d page requests, %d failed %s" % (r["pages"], r["errors"],
                                                                  " ".join(r.get("failed", []))))
             if r.get("errors") or "error" in r:

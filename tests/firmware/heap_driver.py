@@ -60,6 +60,9 @@ if mode == "follow":
     result["responses"] = a.responses()
     result["memory_errors"] = memory_errors + sum(getattr(p, "memory_errors", 0) for p in a.pollers)
     result["failures"] = sum(p.failures for p in a.pollers)
+    result["applied"] = getattr(a, "applied", None)      # "piece": "server": pieces taken
+    result["refused"] = getattr(a, "refused", None)
+    result["served"] = getattr(a, "piece_poller", None) is not None
     a.close()
 else:
     # As main() gets there: app imported, config read and checked, the

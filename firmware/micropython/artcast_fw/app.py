@@ -47,30 +47,39 @@ class App:
     """Normal mode for one checked config (see config.py)."""
 
     def __init__(self, cfg, hold=None):
-        from artcast_core.longpoll import DEFAULT_HOLD
-        from artcast_fw.outputs import Outputs
-        from artcast_fw.poller import Poller, Resolver
+        from artcast_fw.poller import Resolver
         from artcast_fw.timekeeper import TimeKeeper
         piece = cfg["piece"]
-        host, port, prefix = parse_url(piece["server"])
-        if hold is None:
-            hold = piece["hold"] or DEFAULT_HOLD
+        # "piece": "server": the piece comes from _piece/<device> (served.py).
+        self.server = cfg["server"] if piece is None else piece["server"]
+        host, port, prefix = parse_url(self.server)
+        self.hold = hold
+        hostname = cfg.get("hostname") or ("artcast-" + wifi.board_id())
+        # The Artcast-Device request header; a kit with a served piece is named as its piece is.
+        self.device_header = (cfg.get("device") or hostname) + "; fw=" + VERSION
         self.resolver = Resolver()
         self.timekeeper = TimeKeeper(host, port, prefix, self.resolver)     # play-at
-        self.outputs = Outputs(piece, estimator=self.timekeeper.estimator)
+        self.poll = select.poll()
+        self.pollers = []           # every long-poll: the piece's keys, then the standing ones
+        self.key_pollers = []       # the running piece's keys
+        self.outputs = None
+        self.piece = None           # the running piece (checked)
+        self.piece_poller = None
+        self.pending = None         # a piece from the server, applied at the loop's next turn
+        self.raw = None             # the running served piece, as received
+        self.applied = 0
+        self.refused = 0
+        if piece is None:
+            self._follow_piece(cfg["device"])
+            self.raw, piece = self._served.last_good(self.server)
+        if piece is not None:
+            self.run_piece(piece)
         # Started after the outputs are built: when they do not fit the
         # heap, no watchdog is left running to reset the board in a loop.
         self.wdt = machine.WDT(timeout=int(cfg["watchdog_s"] * 1000))
-        hostname = cfg.get("hostname") or ("artcast-" + wifi.board_id())
         self.station = wifi.Station(cfg["wifi"]["ssid"], cfg["wifi"].get("password", ""),
                                     hostname=hostname,
                                     power_save=cfg["wifi"].get("power_save", False))
-        self.poll = select.poll()
-        self.pollers = []
-        for key in self.outputs.keys():
-            self.pollers.append(Poller(key, host, port, prefix, self.poll, self.resolver,
-                                       self._on_value, self._on_online,
-                                       hold=hold, device=hostname + "; fw=" + VERSION))
         if cfg.get("updates", True):
             from artcast_fw import ota     # over-the-air updates: one more long-poll
             ota.attach(self, hostname, host, port, prefix)
@@ -79,9 +88,55 @@ class App:
         self.memory_errors = 0
         self.errors = 0
 
+    def _follow_piece(self, device):
+        from artcast_core.longpoll import DEFAULT_HOLD
+        from artcast_fw import served   # only boards that take their piece from the server load it
+        from artcast_fw.poller import Poller
+        self._served = served
+        host, port, prefix = parse_url(self.server)
+        self.piece_poller = Poller(served.PREFIX + device, host, port, prefix, self.poll, self.resolver,
+                                   self._on_piece, None, hold=DEFAULT_HOLD if self.hold is None else self.hold,
+                                   device=self.device_header, max_response=served.MAX_PIECE_RESPONSE)
+        self.pollers.append(self.piece_poller)
+
+    def run_piece(self, piece):
+        """Open the piece's outputs and one poller per key."""
+        from artcast_core.longpoll import DEFAULT_HOLD
+        from artcast_fw.outputs import Outputs
+        from artcast_fw.poller import Poller
+        host, port, prefix = parse_url(self.server)
+        hold = self.hold
+        if hold is None:
+            hold = piece["hold"] or DEFAULT_HOLD
+        self.outputs = Outputs(piece, estimator=self.timekeeper.estimator)
+        self.piece = piece
+        keys = []
+        for key in self.outputs.keys():
+            keys.append(Poller(key, host, port, prefix, self.poll, self.resolver,
+                               self._on_value, self._on_online, hold=hold, device=self.device_header))
+        self.key_pollers = keys
+        self.pollers = keys + self.pollers
+
+    def _on_piece(self, key, value):
+        # Inside the poller's read: only note it; served.apply runs at the
+        # loop's next turn, after the poller has let go of the response.
+        self.pending = value
+
+    def stop_piece(self):
+        """Park the running outputs, drop their pollers (not the standing ones)."""
+        for p in self.key_pollers:
+            p.close()
+        self.pollers = [p for p in self.pollers if p not in self.key_pollers]
+        self.key_pollers = []
+        if self.outputs is not None:
+            outputs, self.outputs = self.outputs, None
+            outputs.close()
+
     def step(self, max_wait_ms=IDLE_WAIT_MS):
         """One turn of the loop; returns after at most ~max_wait_ms."""
         self.loops += 1
+        if self.pending is not None:
+            self._served.apply(self)
         now = time.ticks_ms()
         self.wdt.feed()
         if self.station.check(now):
@@ -95,7 +150,8 @@ class App:
         frame = None
         if self.frames_off_until is None or time.ticks_diff(now, self.frames_off_until) >= 0:
             self.frames_off_until = None
-            frame = self.outputs.tick(now)
+            if self.outputs is not None:
+                frame = self.outputs.tick(now)
         if frame is not None and frame < wait:
             wait = frame
         for p in self.pollers:
@@ -151,9 +207,9 @@ class App:
 
     def close(self):
         """Drop the connections and park every output."""
+        self.stop_piece()
         for p in self.pollers:
             p.close()
-        self.outputs.close()
 
     def __enter__(self):
         return self

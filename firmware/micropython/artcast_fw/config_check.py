@@ -127,6 +127,10 @@ def check(cfg, heap=None):
     _need(isinstance(out["updates"], bool), "updates", "must be true (install firmware the server "
           "offers) or false")
 
+    if cfg.get("piece") == "server":
+        return _check_served(cfg, out)
+    _need("piece" not in cfg, "piece", 'must be "server" (or leave it out and give "outputs")')
+    _need("device" not in cfg, "device", 'names the board for "piece": "server" only')
     out["piece"] = check_piece(cfg)
     if heap is None:
         heap = heap_size()
@@ -135,11 +139,46 @@ def check(cfg, heap=None):
     return out
 
 
+def _check_served(cfg, out):
+    """"piece": "server": the piece comes from _piece/<device> (served.py)."""
+    from artcast_core.http import parse_url
+    from artcast_core.keys import key_problem
+    try:
+        parse_url(cfg.get("server"))
+    except (ValueError, TypeError, AttributeError) as e:
+        raise ConfigError("server: %s" % (e if isinstance(e, ValueError) else "must be the server's URL"))
+    _need("outputs" not in cfg, "outputs", 'comes from the server with "piece": "server" (leave it out)')
+    name = cfg.get("device") or cfg.get("hostname")
+    if name is None:
+        from artcast_fw import wifi
+        name = "artcast-" + wifi.board_id()
+    _need(isinstance(name, str) and "/" not in name and key_problem("_piece/" + name) is None,
+          "device", "must be one key segment (letters, digits, . _ ~ -)")
+    out["piece"] = None
+    out["device"] = name
+    return out
+
+
+def check_served_piece(raw, server, heap=None):
+    """A piece from the server, as the board will run it: the config's piece
+    checks and heap budget, with the board's own server (served.py)."""
+    _need(isinstance(raw, dict), "piece", "must be a JSON object")
+    _only_fields(raw, "", PIECE_FIELDS + ("backend",))
+    data = dict(raw)
+    data["server"] = server
+    piece = check_piece(data)
+    if heap is None:
+        heap = heap_size()
+    if heap is not None:
+        _check_heap(piece, heap)
+    return piece
+
+
 # Fields of config.json that are the Pi piece file's fields, checked by the
 # same shared checker (artcast_core.piece.check_piece).
 PIECE_FIELDS = ("name", "server", "hold", "power", "outputs")
 # Every field config.json may have (anything else is refused by name).
-CONFIG_FIELDS = ("wifi",) + tuple(sorted(DEFAULTS)) + PIECE_FIELDS
+CONFIG_FIELDS = ("wifi",) + tuple(sorted(DEFAULTS)) + PIECE_FIELDS + ("piece", "device")
 WIFI_FIELDS = ("ssid", "password", "power_save")
 
 

@@ -1,19 +1,27 @@
 # A piece from the server: "piece": "server" in config.json.
 #
 # The board long-polls _piece/<device> (artcast-server --pieces) with the
-# same Poller as any key. A piece that arrives is checked by the shared
-# validator (config.check_piece: artcast_core.piece plus the firmware's own
-# rule) BEFORE anything changes: a good one is written to piece.json (the
-# last good piece, run at the next boot while the server is away) and
-# replaces the running one; a bad one is printed on the serial console
-# with the field it names, counted, and the running piece stays.
+# same Poller as any key. A piece that arrives is checked by the same
+# checker as config.json (config_check: the shared artcast_core.piece plus
+# the firmware's own rules and its heap budget) BEFORE anything changes: a
+# good one is written to piece.json (the last good piece, run at the next
+# boot while the server is away) and replaces the running one; a bad one
+# is printed on the serial console with the field it names, counted, and
+# the running piece stays.
+#
+# The checker is loaded for each check and unloaded after it, as at boot
+# (config.forget_checker): it is ~23 KB of bytecode the running piece does
+# not need. When it does not fit next to the running outputs, they are
+# parked and dropped first, and rebuilt if the new piece is refused.
 #
 #   raw, piece = last_good(server)   # at boot: piece.json, or (None, None)
 #   piece = take(raw, server)        # a piece from the server, or ConfigError
 #   apply(app)                       # the App's loop: app.pending -> running, or refused
 #
-# Only boards with "piece": "server" import this module (config.check
-# and App load it lazily), so the others pay nothing for it.
+# Only boards with "piece": "server" import this module, so the others pay
+# nothing for it.
+
+import gc
 
 from artcast_fw import config
 
@@ -24,61 +32,16 @@ PREFIX = "_piece/"
 MAX_PIECE_RESPONSE = 8192 + 1024
 
 
-def check_config(cfg, out):
-    """config.check() for "piece": "server": the server and the device name."""
-    from artcast_core.http import parse_url
-    from artcast_core.keys import key_problem
-    try:
-        parse_url(cfg.get("server"))
-    except (ValueError, TypeError, AttributeError):
-        raise config.ConfigError('server: must be the server\'s URL, e.g. "http://artcast.local:8888"')
-    name = cfg.get("device") or cfg.get("hostname")
-    if name is None:
-        from artcast_fw import wifi
-        name = "artcast-" + wifi.board_id()
-    if not isinstance(name, str) or "/" in name or key_problem(PREFIX + name) is not None:
-        raise config.ConfigError("device: must be one key segment (letters, digits, . _ ~ -)")
-    out["piece"] = None             # it comes from the server
-    out["device"] = name
-    return out
-
-
 def take(raw, server):
     """A piece from the server -> the checked piece; ConfigError naming the
     field when the board must refuse it. The board follows the keys on the
     server it got the piece from, whatever "server" the piece names."""
-    if not isinstance(raw, dict):
-        raise config.ConfigError("piece: must be a JSON object")
-    for name in raw:
-        if name not in config.PIECE_FIELDS and name != "backend" and not name.startswith("_"):
-            raise config.ConfigError("%s: unknown field in a piece" % name)
-    data = dict(raw)
-    data["server"] = server
-    return config.check_piece(data)
-
-
-def apply(app):
-    """The loop's turn after a piece arrived (app.pending): check it, then
-    swap the running piece for it, or refuse it and say why."""
-    raw, app.pending = app.pending, None
-    if raw == app.raw:
-        return                  # the piece already running (e.g. the one kept at boot)
+    from artcast_fw import config_check
     try:
-        piece = take(raw, app.server)
-    except config.ConfigError as e:
-        app.refused += 1
-        print("artcast: piece from the server refused (%s): %s"
-              % ("keeping the previous piece" if app.outputs is not None else "no piece to run yet", e))
-        return
-    keep(raw)
-    app.stop_piece()
-    app.raw = raw
-    raw = None
-    import gc
-    gc.collect()
-    app.run_piece(piece)
-    app.applied += 1
-    print("artcast: new piece from the server: %d output(s)" % len(piece["outputs"]))
+        return config_check.check_served_piece(raw, server)
+    finally:
+        config_check = None
+        config.forget_checker()
 
 
 def keep(raw, path=PIECE_PATH):
@@ -104,3 +67,46 @@ def last_good(server, path=PIECE_PATH):
     except config.ConfigError as e:
         print("artcast: %s refused: %s" % (path, e))
         return None, None
+
+
+def _refuse(app, why, running):
+    app.refused += 1
+    print("artcast: piece from the server refused (%s): %s"
+          % ("keeping the previous piece" if running else "no piece to run yet", why))
+
+
+def apply(app):
+    """The loop's turn after a piece arrived (app.pending): check it, then
+    swap the running piece for it, or refuse it and say why."""
+    raw, app.pending = app.pending, None
+    if raw == app.raw:
+        return                  # the piece already running (e.g. the one kept at boot)
+    old = app.piece
+    try:
+        try:
+            piece = take(raw, app.server)
+        except MemoryError:
+            # The checker does not fit beside the running outputs: park them, try again.
+            app.stop_piece()
+            gc.collect()
+            piece = take(raw, app.server)
+    except (config.ConfigError, MemoryError) as e:
+        _refuse(app, e if isinstance(e, config.ConfigError) else "not enough memory to check it", old is not None)
+        if old is not None and app.outputs is None:
+            app.run_piece(old)
+        return
+    app.stop_piece()
+    gc.collect()
+    try:
+        app.run_piece(piece)
+    except MemoryError:
+        app.stop_piece()
+        gc.collect()
+        _refuse(app, "its outputs do not fit this board's memory", old is not None)
+        if old is not None:
+            app.run_piece(old)
+        return
+    keep(raw)
+    app.raw = raw
+    app.applied += 1
+    print("artcast: new piece from the server: %d output(s)" % len(piece["outputs"]))

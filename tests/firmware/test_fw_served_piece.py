@@ -81,3 +81,20 @@ def test_board_refuses_a_first_piece_it_cannot_run(server_factory, board, tmp_pa
     b.wait_console("refused (no piece to run yet)")
     assert "servo boards are not supported" in b.console()
     assert not os.path.exists(os.path.join(b.dir, "piece.json"))
+
+
+def test_served_configs_are_checked_on_the_board():
+    from test_fw_config import board_check
+    wifi = {"ssid": "gallery", "password": "sculpture"}
+    assert board_check({"wifi": wifi, "server": "http://a:8888", "piece": "server"}) == "ok"
+    assert board_check({"wifi": wifi, "server": "http://a:8888", "piece": "server", "device": "kit-7"}) == "ok"
+    said = board_check({"wifi": wifi, "server": "http://a:8888", "piece": "server", "device": "a/b"})
+    assert said.startswith("refused device: must be one key segment"), said
+    said = board_check({"wifi": wifi, "server": "http://a:8888", "piece": "server", "outputs": [STRIP]})
+    assert said.startswith("refused outputs: comes from the server"), said
+    said = board_check({"wifi": wifi, "server": "http://a:8888", "piece": "local", "outputs": [STRIP]})
+    assert said.startswith('refused piece: must be "server"'), said
+    said = board_check({"wifi": wifi, "server": "http://a:8888", "device": "kit-7", "outputs": [STRIP]})
+    assert said.startswith("refused device: names the board"), said
+    said = board_check({"wifi": wifi, "piece": "server"})
+    assert said.startswith("refused server:"), said

@@ -117,7 +117,7 @@ class App:
         self.key_pollers = keys
         self.pollers = keys + self.pollers
 
-    def _on_piece(self, key, value):
+    def _on_piece(self, key, value, play_at=None):
         # Inside the poller's read: only note it; served.apply runs at the
         # loop's next turn, after the poller has let go of the response.
         self.pending = value

@@ -69,6 +69,7 @@ class App:
         self.raw = None             # the running served piece, as received
         self.applied = 0
         self.refused = 0
+        self.swapped = False        # a piece replaced a running one (served.restart)
         if piece is None:
             self._follow_piece(cfg["device"])
             self.raw, piece = self._served.last_good(self.server)
@@ -199,6 +200,8 @@ class App:
     def out_of_memory(self):
         """Degrade instead of rebooting: free what can be freed and skip
         animation frames for a while (outputs hold their last state)."""
+        if self.swapped:
+            self._served.restart(self)     # the kept piece on a fresh heap
         self.memory_errors += 1
         gc.collect()
         self.frames_off_until = time.ticks_add(time.ticks_ms(), MEMORY_PAUSE_MS)

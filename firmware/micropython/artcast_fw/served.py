@@ -11,8 +11,10 @@
 #
 # The checker is loaded for each check and unloaded after it, as at boot
 # (config.forget_checker): it is ~23 KB of bytecode the running piece does
-# not need. When it does not fit next to the running outputs, they are
-# parked and dropped first, and rebuilt if the new piece is refused.
+# not need. The check runs beside the running outputs (when it does not
+# fit, they are parked first and rebuilt if the piece is refused). A swap
+# can leave the heap too fragmented for a big strip: then the board
+# restarts into the kept piece (see restart).
 #
 #   raw, piece = last_good(server)   # at boot: piece.json, or (None, None)
 #   piece = take(raw, server)        # a piece from the server, or ConfigError
@@ -77,7 +79,8 @@ def _refuse(app, why, running):
 
 def apply(app):
     """The loop's turn after a piece arrived (app.pending): check it, then
-    swap the running piece for it, or refuse it and say why."""
+    swap the running piece for it, or refuse it and say why (the running
+    piece goes on untouched)."""
     raw, app.pending = app.pending, None
     if raw == app.raw:
         return                  # the piece already running (e.g. the one kept at boot)
@@ -95,18 +98,30 @@ def apply(app):
         if old is not None and app.outputs is None:
             app.run_piece(old)
         return
+    keep(raw)                   # first: a restart (below) runs it from piece.json
     app.stop_piece()
     gc.collect()
+    app.raw = raw
+    app.applied += 1
+    app.swapped = old is not None
+    print("artcast: new piece from the server: %d output(s)" % len(piece["outputs"]))
     try:
         app.run_piece(piece)
     except MemoryError:
-        app.stop_piece()
-        gc.collect()
-        _refuse(app, "its outputs do not fit this board's memory", old is not None)
-        if old is not None:
-            app.run_piece(old)
-        return
-    keep(raw)
-    app.raw = raw
-    app.applied += 1
-    print("artcast: new piece from the server: %d output(s)" % len(piece["outputs"]))
+        restart(app)
+
+
+def restart(app):
+    """After a live swap the heap may be too fragmented for the new piece's
+    pixel lists (the checker's bytecode came and went between the old
+    outputs and the new): free memory, but no block big enough. A restart
+    runs the kept piece (piece.json) on a fresh heap, as at boot. App calls
+    this on the first MemoryError after a swap; before any swap a
+    MemoryError is handled as usual (frames paused), so this cannot loop."""
+    import machine
+    print("artcast: not enough unbroken memory for the new piece: restarting to run it")
+    try:
+        app.close()             # park what can be parked; the new boot writes every output anyway
+    except MemoryError:
+        pass
+    machine.reset()

@@ -122,7 +122,7 @@ def test_name_with_ipv6_first_falls_through_to_ipv4(board, tmp_path):
     try:
         b = board(None, start=False)
         b.micropypath = [HOSTS_STUB] + b.micropypath
-        b.write_config(wifi_config("http://artcast-pi:%d" % srv.port, [bar()]))
+        b.write_config(wifi_config("http://artcast-pi:%d" % srv.port, [bar()], updates=False))
         b.start(env={"STUB_HOSTS": str(hosts)})
         b.wait_for(lambda r: r[3] == lit(2), kind="pixels", timeout=15, what="2 lit via 127.0.0.1")
         assert b.records("getaddrinfo")[0][3] == ["::1", "127.0.0.2", "127.0.0.1"]

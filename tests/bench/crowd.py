@@ -3,9 +3,12 @@
 A `Crowd` is N clients, each a raw non-blocking socket: send the request
 (with the last ETag it saw, like a real client), note when the first byte of
 the answer arrived (the kernel's receive timestamp, so the figure does not
-depend on how fast the generator reads), read to the close (the server closes: `Connection:
-close`), reconnect at once (or, during a timed wave, when the wave is
-complete). All sockets sit in one epoll set that asyncio watches, so the
+depend on how fast the generator reads), read the answer and poll again at
+once (or, during a timed wave, when the wave is complete). With
+`keep_alive=False` every request says `Connection: close` and the client
+reads to the close and reconnects (the 2012 way); with `keep_alive=True`
+it reads one answer (Content-Length) and sends the next request on the same
+connection, reconnecting only when the server closed it. All sockets sit in one epoll set that asyncio watches, so the
 generator spends little per response: no transport, task or stream per
 client. measure.ceiling() says how little.
 
@@ -42,7 +45,7 @@ def _arrival(ancillary):
 
 
 class Client:
-    __slots__ = ("key", "token", "sock", "chunks", "first", "value", "sent")
+    __slots__ = ("key", "token", "sock", "chunks", "first", "value", "sent", "connections")
 
     def __init__(self, key):
         self.key = key
@@ -52,6 +55,7 @@ class Client:
         self.first = None           # when the first byte of the answer was read
         self.value = None           # the last value this client received
         self.sent = False
+        self.connections = 0        # TCP connections this client opened
 
 
 class Crowd:
@@ -61,8 +65,9 @@ class Crowd:
     and `_ready` handles every ready socket in one call.
     """
 
-    def __init__(self, target, n, keys=("bench/k",), concurrency=256):
+    def __init__(self, target, n, keys=("bench/k",), concurrency=256, keep_alive=False):
         self.target = target
+        self.keep_alive = keep_alive
         self.loop = asyncio.get_running_loop()
         self.address = (LOOPBACK, target.port)
         self.clients = [Client(keys[i % len(keys)]) for i in range(n)]
@@ -110,10 +115,11 @@ class Crowd:
             self.loop.call_later(0.05, self.connect, client)
             return
         client.sock, client.sent, client.first, client.chunks = sock, False, None, []
+        client.connections += 1
         fd = sock.fileno()
         self.by_fd[fd] = client
         try:
-            sock.send(self.target.request(client.key, client.token))
+            sock.send(self.target.request(client.key, client.token, self.keep_alive))
         except OSError:                 # handshake not finished: wait until writable
             self.connecting += 1
             self.epoll.register(fd, select.EPOLLOUT)
@@ -137,7 +143,7 @@ class Crowd:
         sock = client.sock
         if sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
             try:
-                sock.send(self.target.request(client.key, client.token))
+                sock.send(self.target.request(client.key, client.token, self.keep_alive))
                 client.sent = True
                 self.waiting += 1
                 self.epoll.modify(fd, select.EPOLLIN)
@@ -166,13 +172,22 @@ class Crowd:
             if not data:
                 break
             if client.first is None:
+                if not client.sent:         # kept open between polls, and the server closed it
+                    break
                 client.first = _arrival(ancillary)
                 self.waiting -= 1
             client.chunks.append(data)
+            if self.keep_alive:
+                whole = b"".join(client.chunks)
+                size = _response_size(whole)
+                if size is not None and len(whole) >= size:
+                    return self._next_on(client, whole[:size])
         del self.by_fd[fd]
         sock.close()                    # also leaves the epoll set
         client.sock = None
         if client.first is None:
+            if not client.sent:
+                return                  # idle and closed by the server: poll() reconnects
             self.waiting -= 1
             self.errors += 1
         else:
@@ -181,6 +196,29 @@ class Crowd:
             self.held.append(client)
         else:
             self.connect(client)
+
+    def _next_on(self, client, data):
+        """Keep-alive: one whole answer read; poll again on the same connection."""
+        first, client.first, client.chunks, client.sent = client.first, None, [], False
+        self.answered(client, data, first)
+        if self.hold_reconnects:
+            self.held.append(client)
+        else:
+            self.poll(client)
+
+    def poll(self, client):
+        """The next request: on the kept-open connection, or on a new one."""
+        if client.sock is None:
+            return self.connect(client)
+        try:
+            client.sock.send(self.target.request(client.key, client.token, True))
+        except OSError:
+            self.by_fd.pop(client.sock.fileno(), None)
+            client.sock.close()
+            client.sock = None
+            return self.connect(client)
+        client.sent = True
+        self.waiting += 1
 
     def answered(self, client, data, first):
         if data[9:12] != b"200":
@@ -202,7 +240,7 @@ class Crowd:
         self.hold_reconnects = False
         held, self.held = self.held, []
         for client in held:
-            self.connect(client)
+            self.poll(client)
 
     def arm(self, value):
         self.expect = value
@@ -217,6 +255,20 @@ class Crowd:
                 client.sock.close()
                 client.sock = None
         self.epoll.close()
+
+
+def _response_size(data):
+    """Bytes of the whole answer at the start of `data`, or None while its
+    head is incomplete (answers here carry Content-Length, or have no body)."""
+    end = data.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    head = data[:end].lower()
+    at = head.find(b"\r\ncontent-length:")
+    if at < 0:
+        return end + 4
+    stop = head.find(b"\r\n", at + 2)
+    return end + 4 + int(head[at + 17:stop if stop >= 0 else len(head)])
 
 
 async def until(check, timeout, step=0.002):

@@ -1,8 +1,12 @@
 """The measurements: each drives a Crowd against one target, returns figures.
 
     fanout(target, n, waves)    N waiting, one datum, time until the last has it
-    memory(target, n)           server RSS with N waiting
+    memory(target, n)           server RSS and kernel socket memory with N waiting
     sustained(target, n, secs)  a datum every 10 ms, deliveries/s, missed state
+
+fanout, memory and sustained take keep_alive: clients that keep their
+connection between polls (as every Artcast client now does), or that ask
+for `Connection: close` and reconnect for each poll (the 2012 way).
     udp_loss(target, ...)       1,000 datums/s over 100 keys, all counted?
     ceiling(target, n, secs)    requests/s against a fixed answer: the generator's own limit
     idle(pids, secs)            context switches of idle servers
@@ -12,6 +16,8 @@ Bounded everywhere: counts and seconds are arguments, every wait has a deadline.
 
 import asyncio
 import os
+import re
+import subprocess
 import time
 
 from crowd import Crowd, all_waiting, perf, until
@@ -50,6 +56,43 @@ def context_switches(pid):
     return total
 
 
+SKMEM = re.compile(rb"skmem:\(r(\d+),rb\d+,t(\d+),tb\d+,f(\d+),w(\d+),o(\d+),bl(\d+)")
+
+
+def socket_memory(port):
+    """(sockets, bytes) of kernel memory held by the established TCP sockets on
+    the server's side of `port` (`ss -tm`: receive queue + forward-allocated +
+    send queue + option memory + backlog, per socket). The socket structures
+    themselves (slab) are not in it; they cost the same for every server."""
+    try:
+        out = subprocess.run(["ss", "-tmnH", "state", "established", "( sport = :%d )" % port],
+                             capture_output=True, timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None, None
+    total = count = 0
+    for m in SKMEM.finditer(out):
+        r, t, f, w, o, bl = (int(x) for x in m.groups())
+        total += r + f + w + o + bl
+        count += 1
+    return count, total
+
+
+SOCKET_SLABS = ("TCP", "sock_inode_cache", "filp", "dentry", "eventpoll_epi")
+
+
+def socket_object_bytes():
+    """Kernel objects behind one accepted TCP connection watched by epoll (the
+    tcp_sock, its inode, file and dentry, the epoll entry), from
+    /proc/slabinfo's object sizes: the same for every server, but part of
+    what each waiting client costs. None when slabinfo is unreadable."""
+    try:
+        with open("/proc/slabinfo") as f:
+            sizes = {line.split()[0]: int(line.split()[3]) for line in f if line.split()[0] in SOCKET_SLABS}
+    except (OSError, IndexError, ValueError):
+        return None
+    return sum(sizes.values()) if len(sizes) == len(SOCKET_SLABS) else None
+
+
 def udp_receive_buffer_errors():
     """System-wide UDP RcvbufErrors (/proc/net/snmp): datagrams the kernel dropped."""
     with open("/proc/net/snmp") as f:
@@ -60,7 +103,7 @@ def udp_receive_buffer_errors():
 
 # --- measurements -----------------------------------------------------------
 
-async def fanout(target, n, waves, key="bench/k", wave_timeout=None):
+async def fanout(target, n, waves, key="bench/k", wave_timeout=None, keep_alive=False):
     """N clients wait on one key; one datum; time until the last has it.
 
     Pure fan-out: answered clients reconnect when the wave is complete (or
@@ -69,7 +112,7 @@ async def fanout(target, n, waves, key="bench/k", wave_timeout=None):
     again), which is where a small listen backlog shows.
     """
     wave_timeout = wave_timeout or 3.0 + n / 1000.0
-    crowd = Crowd(target, n, (key,))
+    crowd = Crowd(target, n, (key,), keep_alive=keep_alive)
     crowd.start()
     completions, latencies, rewaits, lost = [], [], [], 0
     ready = await all_waiting(crowd, n, 10.0 + n / 500.0)
@@ -102,31 +145,36 @@ async def fanout(target, n, waves, key="bench/k", wave_timeout=None):
             "client_p50": percentile(latencies, 50),
             "rewait_p50": percentile(rewaits, 50), "rewait_p99": percentile(rewaits, 99),
             "cpu_per_delivery": cpu / delivered if delivered else None,
-            "connect_errors": crowd.connect_errors}
+            "connect_errors": crowd.connect_errors, "keep_alive": keep_alive,
+            "connections": sum(c.connections for c in crowd.clients), "deliveries": delivered}
 
 
-async def memory(target, n, key="bench/mem", rss_idle=None):
-    """(RSS with N waiting - RSS idle) / N, then one datum frees them all."""
+async def memory(target, n, key="bench/mem", rss_idle=None, keep_alive=False):
+    """(RSS with N waiting - RSS idle) / N and the kernel's socket memory
+    for them, then one datum frees them all."""
     pid = target.server_pid()
     rss_idle = rss_idle or rss_bytes(pid)
-    crowd = Crowd(target, n, (key,))
+    crowd = Crowd(target, n, (key,), keep_alive=keep_alive)
     crowd.start()
     ok = await all_waiting(crowd, n, 20.0 + n / 500.0)
     await asyncio.sleep(0.3)
     loaded = rss_bytes(pid)
     held = target.waiting(key)
+    sockets, kernel = socket_memory(target.port)
     crowd.arm(1)
     target.publish(key, 1)
     released = await until(lambda: len(crowd.times) >= n, 10.0)
     crowd.stop()
     await asyncio.sleep(0.2)
     return {"clients": n, "all_waiting": ok, "held": held, "released": released, "rss_idle": rss_idle,
-            "rss_loaded": loaded, "per_client": (loaded - rss_idle) / float(max(1, min(n, held)))}
+            "rss_loaded": loaded, "per_client": (loaded - rss_idle) / float(max(1, min(n, held))),
+            "sockets": sockets, "kernel_buffers": kernel, "socket_objects": socket_object_bytes(),
+            "kernel_per_client": (kernel / float(sockets) + (socket_object_bytes() or 0)) if sockets else None}
 
 
-async def sustained(target, n, seconds, interval=0.01, key="bench/sus"):
+async def sustained(target, n, seconds, interval=0.01, key="bench/sus", keep_alive=False):
     """A datum every `interval` s while N clients re-poll with their ETag."""
-    crowd = Crowd(target, n, (key,))
+    crowd = Crowd(target, n, (key,), keep_alive=keep_alive)
     crowd.start()
     await all_waiting(crowd, n, 10.0 + n / 500.0)
     pid = target.server_pid()
@@ -147,7 +195,8 @@ async def sustained(target, n, seconds, interval=0.01, key="bench/sus"):
     crowd.stop()
     await asyncio.sleep(0.1)
     return {"clients": n, "datums": sent, "per_second": delivered / elapsed, "missed": missed,
-            "cpu_per_delivery": cpu / delivered if delivered else None}
+            "cpu_per_delivery": cpu / delivered if delivered else None, "keep_alive": keep_alive,
+            "connections": sum(c.connections for c in crowd.clients), "errors": crowd.errors}
 
 
 async def udp_loss(target, clients=1000, keys=100, rate=1000, seconds=3.0):

@@ -3,12 +3,16 @@
 
     python3 tests/bench/run.py            # full run (about 5 minutes)
     python3 tests/bench/run.py --quick    # small and fast, for CI: proves it works
+    sudo python3 tests/bench/run.py --pi-quota 8 --targets artcast-asyncio,nchan   # Pi-class
 
 Starts artcast-server (with uvloop when installed, and on plain asyncio),
 the naive microdot baseline and, when installed, nginx+nchan, each as our own
 process pinned to core 0; the load generator runs here, pinned to core 1.
 Prints a Markdown table of absolute figures and ratios from this one run,
-then which targets of issue 6 are met. Everything stays on 127.0.0.1;
+then which targets of issues 6 and 14 are met. Clients keep their connection
+between polls (HTTP/1.1 keep-alive) unless --close; the sustained figure is
+measured both ways. --pi-quota F runs every server under one cgroup CPU
+quota of 1/F core (targets.CpuQuota; README: why F = 8 for a Pi Zero 2 W). Everything stays on 127.0.0.1;
 multicast leaves through 127.0.0.1 with TTL 0. nginx+nchan missing is not an
 error: its column then says it was not measured.
 """
@@ -30,6 +34,9 @@ FULL = {"clients": [100, 1000, 5000], "waves": 12, "memory": 10000, "sustained":
         "udp": (1000, 100, 1000, 3.0), "idle": 60.0, "ceiling": (1000, 3.0)}
 QUICK = {"clients": [200], "waves": 3, "memory": 300, "sustained": (200, 1.0),
          "udp": (200, 100, 1000, 1.0), "idle": 2.0, "ceiling": (200, 1.0)}
+# Pi-class: the CPU-bound figures only (memory and datagram loss do not depend on the quota)
+PI = {"clients": [1000, 5000], "waves": 6, "memory": None, "sustained": (1000, 5.0),
+      "udp": None, "idle": 20.0, "ceiling": None}
 
 
 def raise_fd_limit():
@@ -46,16 +53,20 @@ def cores():
     return 0, 1
 
 
-def make_targets(names, server_cpu):
+TARGETS = {"artcast": targets.Artcast, "artcast-asyncio": targets.ArtcastAsyncio,
+           "artcast-before": targets.ArtcastBefore, "artcast-asyncio-before": targets.ArtcastAsyncioBefore,
+           "naive": targets.Naive, "nchan": targets.Nchan}
+
+
+def make_targets(names, server_cpu, quota=None):
     made, missing = [], []
     for name in names:
-        cls = {"artcast": targets.Artcast, "artcast-asyncio": targets.ArtcastAsyncio,
-               "naive": targets.Naive, "nchan": targets.Nchan}[name]
-        if name == "artcast" and not has_uvloop():
+        cls = TARGETS[name]
+        if name in ("artcast", "artcast-before") and not has_uvloop():
             missing.append((name, "uvloop not installed (the asyncio column is the same server)"))
             continue
         try:
-            made.append(cls(cpu=server_cpu))
+            made.append(cls(cpu=server_cpu, quota=quota))
         except RuntimeError as exc:
             missing.append((name, str(exc)))
     return made, missing
@@ -73,9 +84,10 @@ def log(message):
     print("[bench] " + message, file=sys.stderr, flush=True)
 
 
-async def measure_all(plan, names):
+async def measure_all(plan, names, quota=None):
     server_cpu, _ = cores()
-    made, missing = make_targets(names, server_cpu)
+    made, missing = make_targets(names, server_cpu, quota)
+    keep = plan["keep_alive"]
     results = {"plan": plan, "missing": dict(missing), "targets": {}}
     try:
         for target in made:
@@ -93,22 +105,27 @@ async def measure_all(plan, names):
             await measure.sustained(target, 200, 1.0, key="bench/warm-up")
             for n in plan["clients"]:
                 log("%s: fan-out to %d clients, %d waves" % (target.name, n, plan["waves"]))
-                r["fanout_%d" % n] = await measure.fanout(target, n, plan["waves"])
+                r["fanout_%d" % n] = await measure.fanout(target, n, plan["waves"], keep_alive=keep)
             n, seconds = plan["sustained"]
-            log("%s: sustained, %d clients, %.0f s" % (target.name, n, seconds))
-            r["sustained"] = await measure.sustained(target, n, seconds)
-            if target.multicast:
+            log("%s: sustained, %d keep-alive clients, %.0f s" % (target.name, n, seconds))
+            r["sustained_keep_alive"] = await measure.sustained(target, n, seconds, keep_alive=True)
+            if plan["udp"]:
+                log("%s: sustained, %d clients closing each time, %.0f s" % (target.name, n, seconds))
+                r["sustained"] = await measure.sustained(target, n, seconds)
+            if target.multicast and plan["udp"]:
                 clients, keys, rate, seconds = plan["udp"]
                 log("%s: %d datums/s over %d keys, %d clients" % (target.name, rate, keys, clients))
                 r["udp"] = await measure.udp_loss(target, clients, keys, rate, seconds)
             target.stop()
+            if not plan["memory"]:
+                continue
             # memory last, on a fresh process: nothing earlier inflates (or pre-warms) its RSS
             target.start()
             await asyncio.sleep(0.3)
             log("%s: memory with %d waiting (fresh process)" % (target.name, plan["memory"]))
-            r["memory"] = await measure.memory(target, plan["memory"])
+            r["memory"] = await measure.memory(target, plan["memory"], keep_alive=keep)
             target.stop()
-        if targets.find_nginx():
+        if targets.find_nginx() and plan["ceiling"]:
             n, seconds = plan["ceiling"]
             log("load generator ceiling: %d clients against a fixed answer" % n)
             with targets.Static(cpu=server_cpu) as static:
@@ -128,8 +145,17 @@ def main(argv=None):
     parser.add_argument("--waves", type=int, help="waves per fan-out size (default 12)")
     parser.add_argument("--idle", type=float, help="seconds of idle measurement (default 60)")
     parser.add_argument("--json", metavar="FILE", help="also write the raw figures here")
+    parser.add_argument("--close", action="store_true",
+                        help="fan-out and memory clients ask for Connection: close (default: keep-alive)")
+    parser.add_argument("--pi-quota", type=float, metavar="F",
+                        help="run every server under a cgroup CPU quota of 1/F core (root; 8 emulates "
+                             "a Pi Zero 2 W core, see README)")
     args = parser.parse_args(argv)
-    plan = dict(QUICK if args.quick else FULL)
+    plan = dict(QUICK if args.quick else PI if args.pi_quota else FULL)
+    if args.quick and args.pi_quota:
+        plan["memory"] = plan["udp"] = plan["ceiling"] = None
+    plan["keep_alive"] = not args.close
+    plan["quota"] = args.pi_quota
     if args.clients:
         plan["clients"] = [int(c) for c in args.clients.split(",")]
     if args.waves:
@@ -146,9 +172,15 @@ def main(argv=None):
         generator_loop = "uvloop"
     except ImportError:
         generator_loop = "asyncio"
-    results = asyncio.run(measure_all(plan, args.targets.split(",")))
+    if args.pi_quota:
+        with targets.CpuQuota(args.pi_quota) as quota:
+            results = asyncio.run(measure_all(plan, args.targets.split(","), quota))
+            results["throttled"] = quota.throttled()
+    else:
+        results = asyncio.run(measure_all(plan, args.targets.split(",")))
     results["setup"] = {"cpus": os.cpu_count(), "server_cpu": server_cpu, "generator_cpu": gen_cpu,
-                        "generator_loop": generator_loop, "fd_limit": fds, "somaxconn": somaxconn()}
+                        "generator_loop": generator_loop, "fd_limit": fds, "somaxconn": somaxconn(),
+                        "load": os.getloadavg()}
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)

@@ -12,6 +12,10 @@ a key's next value, how to publish one, and how many requests it holds:
 
     with Artcast(cpu=0) as target:
         target.publish("bench/k", 1)
+
+`CpuQuota` runs servers under one cgroup v1 CPU quota (the Pi-class mode):
+every target started with `quota=` is moved into the group right after it
+is spawned, so its start-up is measured under the quota too.
 """
 
 import json
@@ -29,7 +33,6 @@ sys.path.insert(0, os.path.dirname(HERE))          # tests/: the shared loopback
 from support.net import free_port, http_get, loopback_sender  # noqa: E402  (multicast out via 127.0.0.1, TTL 0)
 from support.process import stop_process  # noqa: E402
 
-SOURCE_DIRS = [os.path.join(REPO, d) for d in ("clients", "server", "sources")]
 LOOPBACK = "127.0.0.1"
 GROUP = "224.1.1.1"
 NCHAN_MODULE_DIRS = ("/usr/lib/nginx/modules", "/usr/share/nginx/modules")
@@ -41,9 +44,11 @@ def http(port, method, path, timeout=5.0):
     return status, body
 
 
-def env_with_sources():
+def env_with_sources(root=REPO):
+    """The environment for a server from the checkout at `root` (this one by default)."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(SOURCE_DIRS + [p for p in [env.get("PYTHONPATH")] if p])
+    dirs = [os.path.join(root, d) for d in ("clients", "server", "sources")]
+    env["PYTHONPATH"] = os.pathsep.join(dirs + [p for p in [env.get("PYTHONPATH")] if p])
     return env
 
 
@@ -67,12 +72,72 @@ def nchan_available():
     return (nginx, module) if nginx and module else (None, None)
 
 
+CGROUP_CPU = "/sys/fs/cgroup/cpu"      # the cgroup v1 cpu controller
+
+
+class CpuQuota:
+    """A cgroup v1 child group whose processes get 1/`factor` of one core:
+    cpu.cfs_quota_us = cpu.cfs_period_us / factor. A short period (10 ms)
+    keeps the throttling fine-grained, so a wave sees a slower core rather
+    than a fast one that stops for tens of ms. Needs root and the v1 cpu
+    controller (systemd hosts: CPUQuota= on a scope does the same).
+
+        with CpuQuota(8) as quota:
+            target = Artcast(cpu=0, quota=quota).start()
+    """
+
+    PERIOD_US = 10000
+
+    def __init__(self, factor, root=CGROUP_CPU):
+        self.factor = float(factor)
+        self.root = root
+        self.path = os.path.join(root, "artcast-bench-%d" % os.getpid())
+
+    def __enter__(self):
+        if not os.path.exists(os.path.join(self.root, "cpu.cfs_quota_us")):
+            raise RuntimeError("no cgroup v1 cpu controller at %s" % self.root)
+        os.mkdir(self.path)
+        self._write("cpu.cfs_period_us", self.PERIOD_US)
+        self._write("cpu.cfs_quota_us", int(self.PERIOD_US / self.factor))
+        return self
+
+    def _write(self, name, value):
+        with open(os.path.join(self.path, name), "w") as f:
+            f.write("%d\n" % value)
+
+    def add(self, pid):
+        self._write("cgroup.procs", pid)
+
+    def throttled(self):
+        """(periods throttled, seconds throttled) so far, from cpu.stat."""
+        stats = {}
+        with open(os.path.join(self.path, "cpu.stat")) as f:
+            for line in f:
+                name, value = line.split()
+                stats[name] = int(value)
+        return stats.get("nr_throttled", 0), stats.get("throttled_time", 0) / 1e9
+
+    def __exit__(self, *exc):
+        # our servers are stopped by now; move any straggler back before rmdir
+        try:
+            with open(os.path.join(self.path, "cgroup.procs")) as f:
+                left = [int(line) for line in f if line.strip()]
+            for pid in left:
+                with open(os.path.join(self.root, "cgroup.procs"), "w") as f:
+                    f.write("%d\n" % pid)
+            os.rmdir(self.path)
+        except OSError:
+            pass
+
+
 class Target:
     name = "?"
     multicast = True        # datums arrive by multicast (else: HTTP publish)
+    root = REPO             # whose source the server runs
 
-    def __init__(self, cpu=None):
+    def __init__(self, cpu=None, quota=None):
         self.cpu = cpu
+        self.quota = quota
         self.port = free_port()
         self.proc = None
         self.startup = None     # seconds from spawn to the first answered request
@@ -86,8 +151,10 @@ class Target:
 
     def start(self, timeout=15.0):
         started = time.monotonic()
-        self.proc = subprocess.Popen(pinned(self.command(), self.cpu), env=env_with_sources(),
+        self.proc = subprocess.Popen(pinned(self.command(), self.cpu), env=env_with_sources(self.root),
                                      stdout=subprocess.DEVNULL, stderr=self.stderr_file())
+        if self.quota is not None:
+            self.quota.add(self.proc.pid)
         deadline = started + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -123,11 +190,12 @@ class Target:
         self.stop()
 
     # --- protocol -----------------------------------------------------------
-    def request(self, key, token):
-        """Request bytes for the next value of `key` after `token` (None: the next one)."""
+    def request(self, key, token, keep_alive=False):
+        """Request bytes for the next value of `key` after `token` (None: the next one);
+        keep_alive=False asks the server to close after the answer."""
         extra = "If-None-Match: %s\r\n" % token if token else ""
-        return ("GET /artcasts/%s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s\r\n"
-                % (key, extra)).encode()
+        return ("GET /artcasts/%s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s%s\r\n"
+                % (key, "" if keep_alive else "Connection: close\r\n", extra)).encode()
 
     def token(self, head):
         """The 'after' token from a response head (lower-cased bytes)."""
@@ -144,8 +212,8 @@ class Artcast(Target):
     name = "artcast"
     uvloop = True
 
-    def __init__(self, cpu=None, max_clients=20000):
-        Target.__init__(self, cpu)
+    def __init__(self, cpu=None, quota=None, max_clients=20000):
+        Target.__init__(self, cpu, quota)
         self.data_port = free_port(socket.SOCK_DGRAM)
         self.register_port = free_port(socket.SOCK_DGRAM)
         self.max_clients = max_clients
@@ -173,6 +241,23 @@ class ArtcastAsyncio(Artcast):
     uvloop = False
 
 
+class ArtcastBefore(Artcast):
+    """The server from another checkout (ARTCAST_BENCH_BEFORE, e.g. `git archive main`
+    unpacked), measured by this generator in the same run: the "before" column."""
+    name = "artcast-before"
+
+    def __init__(self, cpu=None, quota=None, max_clients=20000):
+        self.root = os.environ.get("ARTCAST_BENCH_BEFORE")
+        if not self.root or not os.path.isdir(os.path.join(self.root, "server", "artcast_server")):
+            raise RuntimeError("set ARTCAST_BENCH_BEFORE to a checkout of the earlier server")
+        Artcast.__init__(self, cpu, quota, max_clients)
+
+
+class ArtcastAsyncioBefore(ArtcastBefore):
+    name = "artcast-asyncio-before"
+    uvloop = False
+
+
 class Naive(Artcast):
     name = "naive"
 
@@ -186,8 +271,8 @@ class Nginx(Target):
     multicast = False
     template = "nginx.conf"
 
-    def __init__(self, cpu=None):
-        Target.__init__(self, cpu)
+    def __init__(self, cpu=None, quota=None):
+        Target.__init__(self, cpu, quota)
         self.nginx, self.module = nchan_available()
         if self.template == "nginx.conf" and not self.nginx:
             raise RuntimeError("nginx with the nchan module is not installed "
@@ -221,17 +306,17 @@ class Nginx(Target):
 class Nchan(Nginx):
     name = "nchan"
 
-    def __init__(self, cpu=None):
-        Nginx.__init__(self, cpu)
+    def __init__(self, cpu=None, quota=None):
+        Nginx.__init__(self, cpu, quota)
         self.publishers = []
 
-    def request(self, key, token):
+    def request(self, key, token, keep_alive=False):
         extra = ""
         if token:
             etag, modified = token
             extra = "If-None-Match: %s\r\nIf-Modified-Since: %s\r\n" % (etag, modified)
-        return ("GET /artcasts/%s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s\r\n"
-                % (key, extra)).encode()
+        return ("GET /artcasts/%s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s%s\r\n"
+                % (key, "" if keep_alive else "Connection: close\r\n", extra)).encode()
 
     def token(self, head):
         etag, modified = _header(head, b"etag"), _header(head, b"last-modified")

@@ -13,7 +13,11 @@
     OPTIONS *               CORS preflight
 
 `create_app(hub, settings)` returns the microdot application; listen.py
-serves it (and in-process tests serve it the same way, on a loopback socket).
+serves it (and in-process tests serve it the same way, on a loopback socket)
+and adds the headers every answer carries (CORS) as it encodes them.
+The value route is registered first (after its /history and /control siblings, which it
+would otherwise swallow): microdot tries the patterns in order, and a
+long-poll is nearly every request.
 Routes never wait: a request that must wait for a datum gets a `Held`
 answer, which the server resolves by parking its connection in the hub.
 Layering runs one way: connection/listen -> routes (this module) -> hub.
@@ -31,7 +35,7 @@ from artcast_server.firmware import RESERVED_PREFIX, reserved
 from artcast_server.publish import handle_publish
 from artcast_server.listing import close_keys, listing_page, parse_limit
 from artcast_server.multicast import datum_body
-from artcast_server.responses import (FORMATS, HTML, JSON, OFFERED, Held, add_common_headers, error,
+from artcast_server.responses import (FORMATS, HTML, JSON, OFFERED, Held, error,
                                       no_content, value_response)
 
 
@@ -72,12 +76,28 @@ def hold_time(wait, poll_timeout):
     return wait
 
 
+ACCEPT_CACHE = 256       # distinct (Accept, offered) pairs remembered; a kit sends one or two
+_chosen = {}             # (Accept, offered) -> media type
+
+
 def pick_media(request, offered):
-    """The response format: ?format= wins over Accept. None -> 406."""
+    """The response format: ?format= wins over Accept. None -> 406.
+
+    Devices send the same Accept on every poll, so the negotiation's answer
+    is remembered per (Accept, offered) (a small bounded dict: cleared when
+    full, so odd headers cannot grow it)."""
     fmt = request.args.get("format")
     if fmt is not None:
         return FORMATS.get(fmt, False)
-    return choose(request.headers.get("Accept"), offered)
+    accept = request.headers.get("Accept")
+    try:
+        return _chosen[accept, offered]
+    except KeyError:
+        pass
+    if len(_chosen) >= ACCEPT_CACHE:
+        _chosen.clear()
+    media = _chosen[accept, offered] = choose(accept, offered)
+    return media
 
 
 def create_app(hub, settings):
@@ -88,14 +108,6 @@ def create_app(hub, settings):
     events.add_routes(app, hub, settings, app.followers)
     follow.add_routes(app, hub, settings, app.followers)
     dashboard.add_routes(app, hub, settings, app.devices)
-
-    @app.after_request
-    async def common_headers(request, response):
-        add_common_headers(response, settings)
-
-    @app.after_error_request
-    async def common_error_headers(request, response):
-        add_common_headers(response, settings)
 
     def preflight(request):
         return {
@@ -119,58 +131,6 @@ def create_app(hub, settings):
     @app.errorhandler(500)
     async def internal(request):
         return error(500, "Internal server error (see the error log)")
-
-    @app.get("/")
-    async def index(request):
-        return Response.redirect("/artcasts")
-
-    @app.get("/artcasts")
-    async def artcasts(request):
-        media = pick_media(request, (JSON, HTML))
-        if media not in (JSON, HTML):
-            return error(406, "Not Acceptable: /artcasts is offered as application/json or text/html")
-        try:
-            page = listing_page(hub, request.args.get("after"), parse_limit(request.args.get("limit")))
-        except ValueError as exc:
-            return error(400, str(exc))
-        headers = {"Content-Type": "text/html; charset=UTF-8" if media == HTML else "application/json"}
-        if page.next_after is not None:
-            headers["Link"] = '</artcasts?after=%s&limit=%d>; rel="next"' % (
-                page.next_after, len(page.entries))
-        if media == HTML:
-            return dashboard.dashboard_page(page.entries, page.next_after), 200, headers
-        return page.body, 200, headers
-
-    @app.get("/favicon.ico")
-    async def favicon(request):
-        return no_content()      # pages carry an inline icon; this keeps other tools' 404s out of the log
-
-    @app.get("/status")
-    async def status(request):
-        info = metrics.full_status(hub, VERSION, app.followers, app.devices)
-        media = pick_media(request, (JSON, HTML))
-        if media == HTML:
-            return metrics.status_page(info), 200, {"Content-Type": "text/html; charset=UTF-8",
-                                                    "Cache-Control": "no-store", "Vary": "Accept"}
-        if media == JSON:
-            return info, 200, {"Cache-Control": "no-store", "Vary": "Accept"}
-        return error(406, "Not Acceptable: /status is offered as application/json or text/html")
-
-    @app.get("/metrics")
-    async def prometheus(request):
-        info = metrics.full_status(hub, VERSION, app.followers, app.devices)
-        return metrics.prometheus(info), 200, {"Content-Type": "text/plain; version=0.0.4; charset=UTF-8",
-                                               "Cache-Control": "no-store"}
-
-    @app.route("/artcasts/<path:key>", methods=["POST", "PUT"])
-    async def publish(request, key):
-        if reserved(key):
-            return error(403, "Forbidden: %s... keys are published by the server itself" % RESERVED_PREFIX)
-        if settings.pieces is not None and key.startswith("_piece/"):
-            return error(403, "_piece/ keys are this server's pieces (--pieces): edit them at /pieces/")
-        return handle_publish(request, key, settings.tokens, settings.rate, settings.publisher, error,
-                              lambda etag: Response(b"", 202, {"ETag": etag, "Cache-Control": "no-store"},
-                                                    reason="Accepted"))
 
     @app.get("/artcasts/<path:key>/history")
     async def history(request, key):
@@ -244,6 +204,58 @@ def create_app(hub, settings):
             else:
                 return Held(key, hold, media, etag)     # the server parks the connection in the hub
         return value_response(datum, media, hub.meta(key))
+
+    @app.get("/")
+    async def index(request):
+        return Response.redirect("/artcasts")
+
+    @app.get("/artcasts")
+    async def artcasts(request):
+        media = pick_media(request, (JSON, HTML))
+        if media not in (JSON, HTML):
+            return error(406, "Not Acceptable: /artcasts is offered as application/json or text/html")
+        try:
+            page = listing_page(hub, request.args.get("after"), parse_limit(request.args.get("limit")))
+        except ValueError as exc:
+            return error(400, str(exc))
+        headers = {"Content-Type": "text/html; charset=UTF-8" if media == HTML else "application/json"}
+        if page.next_after is not None:
+            headers["Link"] = '</artcasts?after=%s&limit=%d>; rel="next"' % (
+                page.next_after, len(page.entries))
+        if media == HTML:
+            return dashboard.dashboard_page(page.entries, page.next_after), 200, headers
+        return page.body, 200, headers
+
+    @app.get("/favicon.ico")
+    async def favicon(request):
+        return no_content()      # pages carry an inline icon; this keeps other tools' 404s out of the log
+
+    @app.get("/status")
+    async def status(request):
+        info = metrics.full_status(hub, VERSION, app.followers, app.devices)
+        media = pick_media(request, (JSON, HTML))
+        if media == HTML:
+            return metrics.status_page(info), 200, {"Content-Type": "text/html; charset=UTF-8",
+                                                    "Cache-Control": "no-store", "Vary": "Accept"}
+        if media == JSON:
+            return info, 200, {"Cache-Control": "no-store", "Vary": "Accept"}
+        return error(406, "Not Acceptable: /status is offered as application/json or text/html")
+
+    @app.get("/metrics")
+    async def prometheus(request):
+        info = metrics.full_status(hub, VERSION, app.followers, app.devices)
+        return metrics.prometheus(info), 200, {"Content-Type": "text/plain; version=0.0.4; charset=UTF-8",
+                                               "Cache-Control": "no-store"}
+
+    @app.route("/artcasts/<path:key>", methods=["POST", "PUT"])
+    async def publish(request, key):
+        if reserved(key):
+            return error(403, "Forbidden: %s... keys are published by the server itself" % RESERVED_PREFIX)
+        if settings.pieces is not None and key.startswith("_piece/"):
+            return error(403, "_piece/ keys are this server's pieces (--pieces): edit them at /pieces/")
+        return handle_publish(request, key, settings.tokens, settings.rate, settings.publisher, error,
+                              lambda etag: Response(b"", 202, {"ETag": etag, "Cache-Control": "no-store"},
+                                                    reason="Accepted"))
 
     return app
 

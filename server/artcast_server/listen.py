@@ -213,6 +213,7 @@ class HTTPServer:
         if datum is not None:
             data = self.datum_bytes(datum, response.media, conn.head, conn.mode)
         else:
+            add_common_headers(response, self.settings)     # CORS on every answer (routed or not)
             response.is_head = conn.head
             data = encode(response, conn.mode)
         if conn.log is not None:

@@ -125,7 +125,13 @@ class Held(Response):
     """
 
     def __init__(self, key, hold, media, etag=None):
-        Response.__init__(self, b"", 200)
+        # not Response.__init__: a Held is never encoded, and its NoCaseDict
+        # of headers would be built for nothing on every long-poll
+        self.status_code = 200
+        self.headers = {}
+        self.reason = None
+        self.body = b""
+        self.is_head = False
         self.key = key
         self.hold = hold
         self.media = media

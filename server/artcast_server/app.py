@@ -166,6 +166,8 @@ def create_app(hub, settings):
 
     @app.get("/artcasts/<path:key>")
     async def artcast(request, key):
+        # always answers a Response object (never a tuple): the server steps
+        # this route itself once microdot has routed to it (listen.py)
         problem = path_key_problem(key)
         if problem is not None:
             return error(400, "Bad key: " + problem)
@@ -175,12 +177,14 @@ def create_app(hub, settings):
         if media is None:
             return error(406, "Not Acceptable: offered are application/json, text/plain, text/html")
         if media == HTML and request.args.get("view") == "full":
-            return dashboard.full_page(key, hub.meta(key)), 200, {"Content-Type": "text/html; charset=UTF-8"}
+            return Response(dashboard.full_page(key, hub.meta(key)), 200,
+                            {"Content-Type": "text/html; charset=UTF-8"})
         if media == HTML:
             known = key in hub.artcasts
-            return pages.live_page(key, hub.meta(key), int(hold_time(20, settings.poll_timeout)), known,
-                                   () if known else close_keys(hub, key), dashboard.qr_svg(request, key)), 200, \
-                {"Content-Type": "text/html; charset=UTF-8", "Vary": "Accept"}
+            return Response(pages.live_page(key, hub.meta(key), int(hold_time(20, settings.poll_timeout)),
+                                            known, () if known else close_keys(hub, key),
+                                            dashboard.qr_svg(request, key)), 200,
+                            {"Content-Type": "text/html; charset=UTF-8", "Vary": "Accept"})
 
         if settings.pieces is not None:
             settings.pieces.ensure(key)     # a kit's first ask for its piece: _piece/<device>
@@ -204,6 +208,7 @@ def create_app(hub, settings):
             else:
                 return Held(key, hold, media, etag)     # the server parks the connection in the hub
         return value_response(datum, media, hub.meta(key))
+    app.value_route = artcast
 
     @app.get("/")
     async def index(request):

@@ -132,15 +132,17 @@ def parse_head(head):
     if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
         raise BadHead(400, "not an HTTP/1.x request line")
     method, url, version = parts
-    fields = {}
+    fields = Fields()
+    long_lines = len(text) > MAX_LINE       # else no line can be too long: one check, not one per line
+    store = dict.__setitem__                # the names are lowered here already
     for line in lines[1:]:
-        if len(line) > MAX_LINE:
+        if long_lines and len(line) > MAX_LINE:
             raise BadHead(431, "header line too long")
         name, sep, value = line.strip().partition(":")
-        if not sep or not name or name != name.strip():
+        if not sep or not name or name[-1] in " \t":
             raise BadHead(400, "malformed header line")
-        fields[name.lower()] = value.strip()
-    return method, url, version[5:], Fields(fields)
+        store(fields, name.lower(), value.strip())
+    return method, url, version[5:], fields
 
 
 def wants_keep_alive(version, fields):
@@ -160,12 +162,12 @@ STREAMING = 4       # an event stream or a /follow wait (events.py): `follower` 
 class Connection(asyncio.Protocol):
     """One client connection: requests in, answers out, one at a time."""
 
-    __slots__ = ("server", "transport", "buffer", "state", "tick", "key", "media", "head", "log",
+    __slots__ = ("server", "transport", "peer", "buffer", "state", "tick", "key", "media", "head", "log",
                  "mode", "paused", "out", "expect", "follower")
 
     def __init__(self, server):
         self.server = server
-        self.transport = None
+        self.transport = self.peer = None
         self.buffer = b""
         self.state = READING
         self.tick = self.key = self.media = self.log = self.out = self.expect = self.follower = None
@@ -176,6 +178,7 @@ class Connection(asyncio.Protocol):
 
     def connection_made(self, transport):
         self.transport = transport
+        self.peer = transport.get_extra_info("peername")
         server = self.server
         server.connections[self] = None
         hub = server.hub

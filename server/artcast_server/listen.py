@@ -24,7 +24,7 @@ import asyncio
 import gc
 import socket
 
-from microdot import Request
+from microdot import Request, Response
 
 from artcast_server.connection import CLOSE, KEEP, KEEP_10, READING, Connection, encode
 from artcast_server.deadlines import Deadlines
@@ -79,6 +79,7 @@ class HTTPServer:
 
     def __init__(self, app, hub, settings, access_log=None, max_connections=None):
         self.app = app
+        self.value_route = getattr(app, "value_route", None)     # see _run()
         self.hub = hub
         self.settings = settings
         self.access_log = access_log
@@ -159,8 +160,7 @@ class HTTPServer:
         """One parsed request -> its answer (or the connection parked in the hub)."""
         method, url, version, fields = parsed
         try:
-            request = Request(self.app, conn.transport.get_extra_info("peername"), method, url, version,
-                              fields, body=body)
+            request = Request(self.app, conn.peer, method, url, version, fields, body=body)
         except (ValueError, IndexError, UnicodeError):
             return conn.fail(400)
         conn.head = method == "HEAD"
@@ -169,12 +169,28 @@ class HTTPServer:
         self._answer(conn, request, self._run(request))
 
     def _run(self, request):
-        """Run microdot's dispatch, which our routes finish without suspending."""
-        coro = self.app.dispatch_request(request)
+        """Route with microdot and run the route, which finishes without suspending.
+
+        The value route (app.value_route: nearly every request is a long-poll)
+        is stepped here once microdot's find_route() has chosen it: it always
+        answers a Response, and the app has no before/after-request hooks, so
+        microdot's generic dispatch would only add its cost. Every other
+        route goes through microdot's whole dispatch_request()."""
+        app = self.app
+        handler, request.url_prefix, request.subapp = app.find_route(request)
+        if handler is self.value_route:
+            request.route = handler
+            coro = handler(request, **request.url_args)
+        else:
+            coro = app.dispatch_request(request)
         try:
             coro.send(None)
         except StopIteration as done:
-            return done.value
+            if isinstance(done.value, Response):
+                return done.value
+            coro = None
+            self.loop.call_exception_handler({"message": "the value route answered %r, not a Response"
+                                              % type(done.value)})
         except Exception as exc:            # a bug, not bad input: log it, answer 500
             self.loop.call_exception_handler({"message": "request failed", "exception": exc})
         else:

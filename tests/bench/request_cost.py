@@ -74,7 +74,7 @@ async def rounds(n, count, key="bench/k"):
         conn.connection_made(CountingTransport())
         conns.append(conn)
     datum = hub.publish(key, 0, b'["%s", 0]' % key.encode())
-    start = time.perf_counter()
+    start = time.process_time()      # CPU time: other work on the machine does not count
     for i in range(1, count + 1):
         data = request_bytes(key, datum.etag)
         for conn in conns:
@@ -82,7 +82,7 @@ async def rounds(n, count, key="bench/k"):
         assert hub.waiting == n, hub.waiting
         datum = hub.publish(key, i, b'["%s", %d]' % (key.encode(), i))
         assert hub.waiting == 0
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert all(not c.transport.closed for c in conns)
     await server.shutdown(grace=0)
     return elapsed / (n * count)

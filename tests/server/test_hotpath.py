@@ -65,3 +65,42 @@ def test_server_raises_its_open_file_limit_for_max_clients():
             "raise_open_files(%d); print(resource.getrlimit(resource.RLIMIT_NOFILE)[0])" % want)
     out = subprocess.run([sys.executable, "-c", code], preexec_fn=low, capture_output=True, text=True, timeout=30)
     assert int(out.stdout) == want, out.stderr
+
+
+def test_value_route_is_routed_by_microdot_and_stepped_without_its_dispatch():
+    """Long-polls (nearly every request) skip microdot's generic dispatch once
+    its router has chosen the value route; every other route still takes
+    dispatch_request. Both kinds carry the common (CORS) headers the server
+    adds as it encodes, errors included."""
+    from support.inprocess import InProcess
+
+    async def go():
+        async with InProcess(poll_timeout=0.2) as srv:
+            app = srv.http.app
+            routed, dispatched = [], []
+            find_route, dispatch_request = app.find_route, app.dispatch_request
+            app.find_route = lambda request: routed.append(request.path) or find_route(request)
+            app.dispatch_request = lambda request: dispatched.append(request.path) or dispatch_request(request)
+            srv.hub.publish("t/k", 5, b'["t/k", 5]')
+            value = await srv.get("/artcasts/t/k?wait=0")
+            page = await srv.get("/artcasts/t/k", {"Accept": "text/html"})
+            status = await srv.get("/status")
+            missing = await srv.get("/nothing-here")
+            bad = await srv.get("/artcasts/t/k?wait=x")
+            assert (value.status_code, value.json) == (200, 5)
+            assert page.status_code == 200 and "t/k" in page.text
+            assert (status.status_code, missing.status_code, bad.status_code) == (200, 404, 400)
+            for res in (value, page, status, missing, bad):
+                assert res.headers["Access-Control-Allow-Origin"] == "*", res.raw[:200]
+            assert routed[:3] == ["/artcasts/t/k", "/artcasts/t/k", "/status"]
+            assert dispatched == ["/status", "/nothing-here"]
+    asyncio.run(go())
+
+
+def test_header_fields_are_stored_lower_case_and_found_in_any_case():
+    from artcast_server.connection import parse_head
+    method, url, version, fields = parse_head(b"GET /a HTTP/1.1\r\nIf-None-Match: \"e\"\r\nACCEPT:  text/plain ")
+    assert (method, url, version) == ("GET", "/a", "1.1")
+    assert dict(fields) == {"if-none-match": '"e"', "accept": "text/plain"}
+    assert fields.get("If-None-Match") == '"e"' and fields["Accept"] == "text/plain" and "accept" in fields
+    assert fields.get("Referer", "-") == "-" and "Cookie" not in fields

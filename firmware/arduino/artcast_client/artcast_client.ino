@@ -145,6 +145,7 @@ struct Follower {
   WiFiClient client;
   artcast::Backoff backoff;
   bool active;      // request sent, reading the answer
+  bool reused;      // ... on a connection kept open from the last answer
   bool online;
   bool known;       // online state reported at least once
   unsigned long next_at;
@@ -181,11 +182,13 @@ static void fail(Follower& f, const char* why) {
   set_online(f, follower_key(f), false);
 }
 
-static void finish(Follower& f) {
-  f.client.stop();
+// A whole answer of `length` bytes: keep the connection for the next poll
+// when the server keeps it (HTTP/1.1 keep-alive), else close it.
+static void finish(Follower& f, size_t length) {
+  if (!ARTCAST_KEEP_ALIVE || !artcast::keeps_alive(f.answer, length)) f.client.stop();
   f.active = false;
   const char* value;
-  int r = f.poll.handle(f.answer, f.length, &value);
+  int r = f.poll.handle(f.answer, length, &value);
   if (r < 0) {
     char why[32];
     snprintf(why, sizeof why, "bad answer (HTTP %d)", f.poll.last_status());
@@ -230,24 +233,34 @@ static void finish(Follower& f) {
 static bool step(Follower& f, unsigned long now) {
   if (!f.active) {
     if ((long)(now - f.next_at) < 0) return false;
-    if (!resolve_server()) {
-      fail(f, "no address");
-      return true;
-    }
-    if (!f.client.connect(server_ip, port, CONNECT_TIMEOUT_MS)) {
-      fail(f, "cannot connect");
-      return true;
+    // The connection kept open from the last answer, unless the server has
+    // closed it since (idle timeout, restart): then a new one, at once.
+    f.reused = f.client.connected() && !f.client.available();
+    if (!f.reused) {
+      f.client.stop();
+      if (!resolve_server()) {
+        fail(f, "no address");
+        return true;
+      }
+      if (!f.client.connect(server_ip, port, CONNECT_TIMEOUT_MS)) {
+        fail(f, "cannot connect");
+        return true;
+      }
     }
     char request[320];
     int n = f.poll.request(request, sizeof request, host, port);
     if (n < 0 || f.client.write((const uint8_t*)request, n) != (size_t)n) {
+      if (f.reused) {  // closed under us: again on a new connection, no back-off
+        f.client.stop();
+        return false;
+      }
       fail(f, "send failed");
       return true;
     }
     f.active = true;
     f.length = 0;
     f.deadline = millis() + f.poll.socket_timeout_ms();
-    return true;
+    return !f.reused;
   }
   // Reading: take what has arrived, never wait for more.
   while (f.client.available()) {
@@ -259,8 +272,19 @@ static bool step(Follower& f, unsigned long now) {
     if (n <= 0) break;
     f.length += n;
   }
-  if (!f.client.connected() && !f.client.available()) {
-    finish(f);  // the server closed: the answer is complete
+  long end = artcast::response_end(f.answer, f.length);
+  if (end >= 0) {
+    finish(f, (size_t)end);  // a whole answer (the server may keep the connection)
+  } else if (!f.client.connected() && !f.client.available()) {
+    if (f.reused && f.length == 0) {
+      // the server closed the kept-open connection as we asked: ask again
+      // on a new one, at once (not a failure)
+      f.client.stop();
+      f.active = false;
+      f.next_at = now;
+    } else {
+      finish(f, f.length);  // the server closed: the answer is complete
+    }
   } else if ((long)(now - f.deadline) >= 0) {
     fail(f, "no answer in time");
   }
@@ -375,6 +399,7 @@ void setup() {
     followers[follower_count++].poll = LongPoll(servo_out.key(), ARTCAST_HOLD, prefix, ARTCAST_FORMAT_TEXT);
   }
   for (int i = 0; i < follower_count; i++) followers[i].poll.set_device(ARTCAST_HOSTNAME);
+  for (int i = 0; i < follower_count; i++) followers[i].poll.set_keep_alive(ARTCAST_KEEP_ALIVE);
   randomSeed(micros());
 #ifdef ARDUINO_ARCH_ESP32
   // The core resets this watchdog after every loop(); a hang restarts the board.

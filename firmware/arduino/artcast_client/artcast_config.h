@@ -81,6 +81,12 @@
 #ifndef ARTCAST_FORMAT_TEXT
 #define ARTCAST_FORMAT_TEXT 0
 #endif
+// 1: keep the connection open between polls (HTTP/1.1 keep-alive: no TCP
+// handshake per value over Wi-Fi), reconnecting when the server closes it;
+// 0: a new connection per poll, "Connection: close" (the 2012 way).
+#ifndef ARTCAST_KEEP_ALIVE
+#define ARTCAST_KEEP_ALIVE 1
+#endif
 // Largest answer read (bytes); bigger ones are refused.
 #ifndef ARTCAST_MAX_RESPONSE
 #define ARTCAST_MAX_RESPONSE 1024

@@ -12,7 +12,7 @@
 namespace artcast {
 
 LongPoll::LongPoll(const char* key, int hold, const char* prefix, bool text)
-    : key_(key), prefix_(prefix), hold_(hold), text_(text), primed_(false), status_(0),
+    : key_(key), prefix_(prefix), hold_(hold), text_(text), keep_alive_(false), primed_(false), status_(0),
       has_play_at_(false), play_at_(0) {
   etag_[0] = '\0';
 }
@@ -28,10 +28,10 @@ int LongPoll::request(char* buf, size_t size, const char* host, int port) const 
   int n = snprintf(buf, size,
                    "GET %s/artcasts/%s?wait=%d%s HTTP/1.1\r\n"
                    "Host: %s:%d\r\n"
-                   "Connection: close\r\n"
+                   "%s"
                    "Accept: %s\r\n",
                    prefix_, key_, wait, text_ ? "&format=text" : "", host, port,
-                   text_ ? "text/plain" : "application/json");
+                   keep_alive_ ? "" : "Connection: close\r\n", text_ ? "text/plain" : "application/json");
   if (n < 0 || (size_t)n >= size) return -1;
   if (etag_[0]) {
     int m = snprintf(buf + n, size - n, "If-None-Match: %s\r\n", etag_);
@@ -145,6 +145,54 @@ bool clock_answer(char* answer, size_t length, int64_t& server_ms) {
     line = strstr(line, "\r\n") + 2;
   }
   return false;
+}
+
+// The header block of the response at the start of `data`: its end (the
+// index of the blank line's CRLF CRLF), or 0 while incomplete.
+static const char* head_end(const char* data, size_t length) {
+  for (size_t i = 0; i + 3 < length; i++) {
+    if (data[i] == '\r' && data[i + 1] == '\n' && data[i + 2] == '\r' && data[i + 3] == '\n') return data + i;
+  }
+  return 0;
+}
+
+// The value of header `name` (lower case) in the head data..end, or 0.
+static const char* find_header(const char* data, const char* end, const char* name) {
+  for (const char* p = data; p + 2 < end; p++) {
+    if (p[0] == '\r' && p[1] == '\n') {
+      const char* v = header_value(p + 2, name);
+      if (v && v < end) return v;
+    }
+  }
+  return 0;
+}
+
+long response_end(const char* data, size_t length) {
+  const char* end = head_end(data, length);
+  if (!end || length < 12 || strncmp(data, "HTTP/", 5) != 0) return -1;
+  const char* sp = (const char*)memchr(data, ' ', (size_t)(end - data));
+  if (!sp) return -1;
+  int status = atoi(sp + 1);
+  long head = (long)(end - data) + 4;
+  if (status == 204 || status == 304 || (status >= 100 && status < 200)) return head;
+  const char* v = find_header(data, end, "content-length");
+  if (!v) return -1;  // the body runs to the close
+  long body = atol(v);
+  if (body < 0 || head + body > (long)length) return -1;
+  return head + body;
+}
+
+bool keeps_alive(const char* data, size_t length) {
+  const char* end = head_end(data, length);
+  if (!end || strncmp(data, "HTTP/1.1 ", 9) != 0) return false;
+  const char* v = find_header(data, end, "connection");
+  if (!v) return true;
+  for (const char* p = v; p + 5 <= end && *p != '\r'; p++) {
+    size_t i = 0;
+    while (i < 5 && tolower((unsigned char)p[i]) == "close"[i]) i++;
+    if (i == 5) return false;
+  }
+  return true;
 }
 
 bool text_as_json(const char* text, char* out, size_t size) {

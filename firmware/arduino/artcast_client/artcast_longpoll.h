@@ -5,10 +5,12 @@
 // answer means.
 //
 //   artcast::LongPoll poll("test/tick");
+//   poll.set_keep_alive(true);
 //   char request[256];
 //   int n = poll.request(request, sizeof request, "artcast.local", 8888);
-//   ... send n bytes, read the whole answer into `answer` until the server
-//   closes, giving up after poll.socket_timeout_ms() ...
+//   ... send n bytes, read into `answer` until response_end() says it is
+//   whole (or the server closes), giving up after poll.socket_timeout_ms();
+//   keep the connection for the next request while keeps_alive() ...
 //   const char* value;
 //   int r = poll.handle(answer, answer_len, &value);
 //   // 1: new value (JSON text, NUL-terminated inside `answer`), 0: nothing
@@ -40,6 +42,9 @@ class LongPoll {
   void set_key(const char* key);
   // Sent as the Artcast-Device header (the server's GET /devices); 0: none.
   void set_device(const char* name) { device_ = name; }
+  // true: requests leave the connection open (HTTP/1.1 keep-alive) for the
+  // next poll; false (the default): each asks for Connection: close.
+  void set_keep_alive(bool keep) { keep_alive_ = keep; }
   // The GET request into buf; returns its length, or -1 if buf is too small.
   int request(char* buf, size_t size, const char* host, int port) const;
   // How long to wait for the whole answer to request().
@@ -61,6 +66,7 @@ class LongPoll {
   const char* prefix_;
   int hold_;
   bool text_;
+  bool keep_alive_;
   bool primed_;
   int status_;
   bool has_play_at_;
@@ -106,6 +112,17 @@ bool text_as_json(const char* text, char* out, size_t size);
 // complete answer (false: not a 200 with an Artcast-Clock header).
 int clock_request(char* buf, size_t size, const char* host, int port, const char* prefix);
 bool clock_answer(char* answer, size_t length, int64_t& server_ms);
+
+// Where the response at the start of `data` ends (the length of the whole
+// answer), or -1 while it is incomplete: a 204/304 ends with its head, any
+// other response after Content-Length bytes of body; without Content-Length
+// the body runs to the close (-1 until then). Same rule as
+// artcast_core/http.py response_end().
+long response_end(const char* data, size_t length);
+
+// true when the server keeps the connection open after this response (an
+// HTTP/1.1 answer without "Connection: close"): send the next request on it.
+bool keeps_alive(const char* data, size_t length);
 
 // "http://host:port/prefix" -> parts. false if it is not such a URL. A
 // trailing "/artcasts" (copied from the browser) is dropped; a URL naming

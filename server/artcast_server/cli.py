@@ -198,6 +198,9 @@ def build_parser():
     logs.add_argument("--error-log-count", type=_positive_int, default=100, metavar="COUNT")
     logs.add_argument("--verbose", action="store_true", help="log more")
     proc = p.add_argument_group("process")
+    proc.add_argument("--workers", type=_positive_int, default=1, metavar="N",
+                      help="N server processes on the one port (SO_REUSEPORT), one per core; each joins "
+                           "the multicast groups and holds every key; /status is per worker (default 1)")
     proc.add_argument("--daemonize", action="store_true", help="run in the background (python-daemon)")
     proc.add_argument("--pidfile", metavar="FILE", help="write the process id here; removed on clean exit")
     proc.add_argument("--uid", help="user (name or id) to run as after binding the sockets")
@@ -221,9 +224,9 @@ def _socket_problem(exc, what, address, option):
     return "cannot open %s %s: %s" % (what, address, exc.strerror or exc)
 
 
-def open_sockets(args):
+def open_sockets(args, reuse_port=False):
     try:
-        tcp = open_listen_socket(args.host, args.client_port)
+        tcp = open_listen_socket(args.host, args.client_port, reuse_port=reuse_port)
     except OSError as exc:
         raise SocketError(_socket_problem(exc, "HTTP port", "%s:%d" % (args.host, args.client_port),
                                           "--client-port"))
@@ -407,13 +410,24 @@ def main(argv=None):
     except (OSError, ValueError) as exc:
         print("artcast-server: %s" % exc, file=sys.stderr)
         return 2
+    sockets = []        # (listen socket, multicast sockets) per worker
     try:
-        tcp, udp = open_sockets(args)
+        sockets.append(open_sockets(args, reuse_port=args.workers > 1))
+        if args.workers > 1:
+            args.client_port = sockets[0][0].getsockname()[1]       # port 0: the one the kernel chose
+            for _ in range(args.workers - 1):
+                sockets.append(open_sockets(args, reuse_port=True))
     except SocketError as exc:
+        for tcp, udp in sockets:
+            for sock in [tcp] + udp:
+                sock.close()
         print("artcast-server: %s" % exc, file=sys.stderr)
         return 1
     if args.daemonize:
-        daemonize([tcp.fileno()] + [s.fileno() for s in udp])
+        daemonize([s.fileno() for tcp, udp in sockets for s in [tcp] + udp])
+    if args.workers > 1:
+        return run_workers(args, sockets, security)
+    tcp, udp = sockets[0]
     errors = ErrorLog(args.error_log, args.error_log_size, args.error_log_count, verbose=args.verbose)
     access = AccessLog(args.access_log, args.access_log_size, args.access_log_count)
     try:
@@ -426,17 +440,66 @@ def main(argv=None):
         errors.error(str(exc))
         return 1
     try:
-        try:
-            import uvloop  # optional: faster where installed
-            uvloop.install()
-        except ImportError:
-            pass
-        asyncio.run(serve(args, tcp, udp, errors, access, security))
+        run_server(args, tcp, udp, errors, access, security)
     finally:
         if args.pidfile:
             remove_pidfile(args.pidfile, errors)
     errors.info("stopped")
     return 0
+
+
+def run_server(args, tcp, udp, errors, access, security):
+    try:
+        import uvloop  # optional: faster where installed
+        uvloop.install()
+    except ImportError:
+        pass
+    asyncio.run(serve(args, tcp, udp, errors, access, security))
+
+
+def worker_log(path, index):
+    """Worker i's log file: FILE.<i> (size rotation is per process), stderr stays stderr."""
+    return "%s.%d" % (path, index + 1) if path else path
+
+
+def run_workers(args, sockets, security):
+    """--workers N: the parent writes the pidfile, drops privileges, forks
+    the workers (workers.py) and waits for them."""
+    from artcast_server.workers import supervise
+    errors = ErrorLog(args.error_log, args.error_log_size, args.error_log_count, verbose=args.verbose)
+    logs = [args.pidfile] + [worker_log(path, i) for i in range(args.workers)
+                             for path in (args.access_log, args.error_log)]
+    try:
+        if args.pidfile:
+            write_pidfile(args.pidfile)
+        if args.uid or args.gid:
+            drop_privileges(args.uid, args.gid, chown=[path for path in logs if path])
+    except (OSError, ValueError) as exc:
+        print("artcast-server: %s" % exc, file=sys.stderr)
+        errors.error(str(exc))
+        return 1
+
+    def run_worker(index):
+        for i, (tcp, udp) in enumerate(sockets):     # only its own sockets stay open
+            if i != index:
+                for sock in [tcp] + udp:
+                    sock.close()
+        tcp, udp = sockets[index]
+        worker_errors = ErrorLog(worker_log(args.error_log, index), args.error_log_size, args.error_log_count,
+                                 verbose=args.verbose)
+        access = AccessLog(worker_log(args.access_log, index), args.access_log_size, args.access_log_count)
+        run_server(args, tcp, udp, worker_errors, access, security)
+        worker_errors.info("worker %d stopped" % (index + 1))
+        return 0
+
+    errors.info("artcast-server: %d workers on port %d" % (args.workers, args.client_port))
+    try:
+        status = supervise(args.workers, run_worker, errors.info)
+    finally:
+        if args.pidfile:
+            remove_pidfile(args.pidfile, errors)
+    errors.info("stopped")
+    return status
 
 
 if __name__ == "__main__":

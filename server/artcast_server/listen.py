@@ -38,12 +38,15 @@ ACCEPT_BACKOFF = (0.05, 2.0)  # seconds to wait after a failed accept: first, at
 LOG_DELAY = 0.1              # seconds an access-log line may wait to be written with others
 
 
-def open_listen_socket(host, port, backlog=BACKLOG):
-    """Bind before dropping privileges (port 80 needs root)."""
+def open_listen_socket(host, port, backlog=BACKLOG, reuse_port=False):
+    """Bind before dropping privileges (port 80 needs root). reuse_port: one of
+    several sockets on the same port, one per worker (--workers)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind((host, port))
         sock.listen(backlog)
         sock.setblocking(False)

@@ -185,7 +185,18 @@ class _Forward(logging.Handler):
             handler.handle(record)
 
 
+QUOTED_CACHE = 1024     # distinct strings remembered by _quote(): devices repeat theirs on every poll
+_quoted = {}
+
+
 def _quote(text):
     """A request line, Referer or User-Agent for the log: quotes and
-    backslashes escaped (Apache style), control characters as \\xNN."""
-    return printable(str(text).replace("\\", "\\\\").replace('"', '\\"'))
+    backslashes escaped (Apache style), control characters as \\xNN.
+    Remembered (a bounded dict, cleared when full): a device sends the same
+    line and agent on every poll, and escaping is most of a log line's cost."""
+    quoted = _quoted.get(text)
+    if quoted is None:
+        if len(_quoted) >= QUOTED_CACHE:
+            _quoted.clear()
+        quoted = _quoted[text] = printable(str(text).replace("\\", "\\\\").replace('"', '\\"'))
+    return quoted

@@ -174,7 +174,7 @@ long response_end(const char* data, size_t length) {
   if (!sp) return -1;
   int status = atoi(sp + 1);
   long head = (long)(end - data) + 4;
-  if (status == 204 || status == 304 || (status >= 100 && status < 200)) return head;
+  if (status == 204 || status == 304) return head;
   const char* v = find_header(data, end, "content-length");
   if (!v) return -1;  // the body runs to the close
   long body = atol(v);

@@ -44,6 +44,7 @@ APT_FOR_TESTS = {
     "arduino-builder": "arduino-builder",    # the sketch's portable code compiled for an Uno
     "/usr/share/arduino/hardware/arduino/avr/boards.txt": "arduino-core-avr",
     "/usr/sbin/nginx": "nginx-light",        # tests/deploy: the shipped balancer configs, for real
+    "/usr/lib/nginx/modules/ngx_nchan_module.so": "libnginx-mod-nchan",   # tests/bench: the nchan peer
     "/usr/sbin/haproxy": "haproxy",
     "/usr/sbin/nats-server": "nats-server",  # tests/deploy: NATS as a backbone
     "/usr/sbin/nft": "nftables",             # tests/deploy: datagram loss at one server

@@ -221,9 +221,9 @@ async def udp_loss(target, clients=1000, keys=100, rate=1000, seconds=3.0):
             "deliveries": crowd.deliveries}
 
 
-async def ceiling(target, n, seconds, key="bench/k"):
+async def ceiling(target, n, seconds, key="bench/k", keep_alive=False):
     """Requests/s the generator completes against an answer given at once."""
-    crowd = Crowd(target, n, (key,))
+    crowd = Crowd(target, n, (key,), keep_alive=keep_alive)
     crowd.start()
     await asyncio.sleep(0.5)
     before, start = crowd.deliveries, perf()
@@ -231,7 +231,7 @@ async def ceiling(target, n, seconds, key="bench/k"):
     rate = (crowd.deliveries - before) / (perf() - start)
     crowd.stop()
     await asyncio.sleep(0.1)
-    return {"clients": n, "per_second": rate}
+    return {"clients": n, "per_second": rate, "keep_alive": keep_alive}
 
 
 async def idle(pids, seconds):

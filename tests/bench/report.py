@@ -123,6 +123,10 @@ def render(results):
         notes.append("load generator ceiling: %.0f requests/s with %d clients against a fixed answer "
                      "(nginx), i.e. %.0f µs of generator time per response"
                      % (ceiling["per_second"], ceiling["clients"], 1e6 / ceiling["per_second"]))
+        kept = results.get("ceiling_keep_alive")
+        if kept:
+            notes.append("… with keep-alive clients: %.0f requests/s, %.0f µs per response"
+                         % (kept["per_second"], 1e6 / kept["per_second"]))
     else:
         notes.append("load generator ceiling: not measured (no nginx)")
     notes.append("setup: %s CPUs, servers on core %s, generator on core %s (%s), somaxconn %s, fd limit %s"

@@ -130,6 +130,7 @@ async def measure_all(plan, names, quota=None):
             log("load generator ceiling: %d clients against a fixed answer" % n)
             with targets.Static(cpu=server_cpu) as static:
                 results["ceiling"] = await measure.ceiling(static, n, seconds)
+                results["ceiling_keep_alive"] = await measure.ceiling(static, n, seconds, keep_alive=True)
     finally:
         for target in made:
             target.stop()

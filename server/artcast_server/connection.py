@@ -122,8 +122,8 @@ def parse_head(head):
         text = head.decode()
     except UnicodeError:
         raise BadHead(400, "request head is not UTF-8")
-    lines = text.split("\n")
-    first = lines[0].strip()
+    first, _, rest = text.partition("\n")
+    first = first.strip()
     if not first:
         return None
     if len(first) > MAX_LINE:
@@ -133,15 +133,17 @@ def parse_head(head):
         raise BadHead(400, "not an HTTP/1.x request line")
     method, url, version = parts
     fields = Fields()
-    long_lines = len(text) > MAX_LINE       # else no line can be too long: one check, not one per line
-    store = dict.__setitem__                # the names are lowered here already
-    for line in lines[1:]:
-        if long_lines and len(line) > MAX_LINE:
-            raise BadHead(431, "header line too long")
-        name, sep, value = line.strip().partition(":")
-        if not sep or not name or name[-1] in " \t":
-            raise BadHead(400, "malformed header line")
-        store(fields, name.lower(), value.strip())
+    if rest:
+        long_lines = len(rest) > MAX_LINE       # else no line can be too long: one check, not one per line
+        store = dict.__setitem__                # the names are lowered here already
+        for line in rest.split("\n"):
+            if long_lines and len(line) > MAX_LINE:
+                raise BadHead(431, "header line too long")
+            name, sep, value = line.partition(":")
+            name = name.lstrip()
+            if not sep or not name or name[-1] in " \t":
+                raise BadHead(400, "malformed header line")
+            store(fields, name.lower(), value.strip())
     return method, url, version[5:], fields
 
 

@@ -127,6 +127,8 @@ def render(results):
         if kept:
             notes.append("… with keep-alive clients: %.0f requests/s, %.0f µs per response"
                          % (kept["per_second"], 1e6 / kept["per_second"]))
+    elif results["plan"].get("ceiling") is None:
+        notes.append("load generator ceiling: not measured in this mode")
     else:
         notes.append("load generator ceiling: not measured (no nginx)")
     notes.append("setup: %s CPUs, servers on core %s, generator on core %s (%s), somaxconn %s, fd limit %s"

@@ -159,11 +159,6 @@ def create_app(hub, settings):
         return control_page(key, hub.meta(key), int(hold_time(20, settings.poll_timeout))), 200, \
             {"Content-Type": "text/html; charset=UTF-8", "Cache-Control": "no-store"}
 
-    @app.get("/clock")
-    async def clock(request):
-        ms = hub.server_clock.ms()
-        return {"ms": ms}, 200, {"Artcast-Clock": "%d" % ms, "Cache-Control": "no-store"}
-
     @app.get("/artcasts/<path:key>")
     async def artcast(request, key):
         # always answers a Response object (never a tuple): the server steps
@@ -234,6 +229,11 @@ def create_app(hub, settings):
     @app.get("/favicon.ico")
     async def favicon(request):
         return no_content()      # pages carry an inline icon; this keeps other tools' 404s out of the log
+
+    @app.get("/clock")
+    async def clock(request):
+        ms = hub.server_clock.ms()
+        return {"ms": ms}, 200, {"Artcast-Clock": "%d" % ms, "Cache-Control": "no-store"}
 
     @app.get("/status")
     async def status(request):

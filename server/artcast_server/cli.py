@@ -298,7 +298,12 @@ def on_sighup(args, tokens, verifier, publisher, errors, pieces):
         pieces.scan()               # --pieces: re-read changed piece files now
 
 
-async def serve(args, tcp, udp, errors, access, security=(None, None, None)):
+async def serve(args, tcp, udp, errors, access, security=(None, None, None), worker=None):
+    """Serve until SIGTERM/SIGINT. `worker`: this process's index under
+    --workers (None: the only process); every worker loads the state file,
+    only the first saves it and advertises over mDNS (they hold the same
+    state, and one name on the network is enough)."""
+    lead = not worker
     loop = asyncio.get_running_loop()
     errors.install(loop)        # every asyncio error path into the rate-limited error log
     hub = Hub(max_keys=args.max_keys, max_clients=args.max_clients, history=args.history,
@@ -309,7 +314,10 @@ async def serve(args, tcp, udp, errors, access, security=(None, None, None)):
     if args.state_file:
         state = StateFile(args.state_file, hub, errors, args.state_interval)
         state.load()
-        hub.on_change = state.changed
+        if lead:
+            hub.on_change = state.changed
+        else:
+            state = None
     tokens, verifier, publisher = security
     settings = Settings(poll_timeout=args.poll_timeout, cors_origin=args.access_control_allow_origin,
                         trusted_proxies=tuple(args.trust_proxy), tokens=tokens,
@@ -320,7 +328,7 @@ async def serve(args, tcp, udp, errors, access, security=(None, None, None)):
     pieces = start_pieces(args, hub, app, settings, errors) if args.pieces else None
     http = HTTPServer(app, hub, settings, access, max_connections=args.max_connections)
     await http.start(tcp)
-    advertiser = await advertise(args, tcp, errors)
+    advertiser = await advertise(args, tcp, errors) if lead else None
     on_data = data_handler(hub, errors.report, verifier)
     on_register = registration_handler(hub, errors.report, verifier)
     receivers = [Receiver(loop, sock, handle) for sock, handle in zip(udp, (on_data, on_register))]
@@ -448,13 +456,13 @@ def main(argv=None):
     return 0
 
 
-def run_server(args, tcp, udp, errors, access, security):
+def run_server(args, tcp, udp, errors, access, security, worker=None):
     try:
         import uvloop  # optional: faster where installed
         uvloop.install()
     except ImportError:
         pass
-    asyncio.run(serve(args, tcp, udp, errors, access, security))
+    asyncio.run(serve(args, tcp, udp, errors, access, security, worker))
 
 
 def worker_log(path, index):
@@ -488,7 +496,7 @@ def run_workers(args, sockets, security):
         worker_errors = ErrorLog(worker_log(args.error_log, index), args.error_log_size, args.error_log_count,
                                  verbose=args.verbose)
         access = AccessLog(worker_log(args.access_log, index), args.access_log_size, args.access_log_count)
-        run_server(args, tcp, udp, worker_errors, access, security)
+        run_server(args, tcp, udp, worker_errors, access, security, index)
         worker_errors.info("worker %d stopped" % (index + 1))
         return 0
 

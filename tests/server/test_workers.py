@@ -125,3 +125,29 @@ def test_a_crashed_worker_is_started_again(tmp_path):
 def _children(pid):
     with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
         return [int(p) for p in f.read().split()]
+
+
+def test_every_worker_loads_the_state_file_and_one_saves_it(tmp_path):
+    state = str(tmp_path / "state.json")
+    server = ServerProcess(["--workers", "2", "--state-file", state], log_dir=tmp_path).start()
+    try:
+        server.send("w/saved", 7)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not (os.path.exists(state) and "w/saved" in open(state).read()):
+            time.sleep(0.05)
+        assert server.stop() == 0
+        assert "w/saved" in open(state).read()
+        server.start()
+        pids = set()
+        for _ in range(40):         # new connections: the kernel spreads them over both workers
+            c = socket.create_connection(("127.0.0.1", server.port))
+            try:
+                c.sendall(b"GET /artcasts/w/saved?wait=0 HTTP/1.1\r\nHost: x\r\n\r\n")
+                pids.add(worker_of(server.port).get(c.getsockname()[1]))
+                head, body = read_answer(c, 5)
+                assert head.startswith(b"HTTP/1.1 200") and body == b"7", (head, body)
+            finally:
+                c.close()
+        assert len(pids - {None}) == 2, pids
+    finally:
+        server.close()

@@ -36,7 +36,7 @@ from artcast_server.publish import handle_publish
 from artcast_server.listing import close_keys, listing_page, parse_limit
 from artcast_server.multicast import datum_body
 from artcast_server.responses import (FORMATS, HTML, JSON, OFFERED, Held, error,
-                                      no_content, value_response)
+                                      Ready, no_content)
 
 
 class Settings:
@@ -202,7 +202,7 @@ def create_app(hub, settings):
                 return error(503, "Too many waiting clients; try again shortly", {"Retry-After": "5"})
             else:
                 return Held(key, hold, media, etag)     # the server parks the connection in the hub
-        return value_response(datum, media, hub.meta(key))
+        return Ready(datum, media)             # the server writes the datum's cached response
     app.value_route = artcast
 
     @app.get("/")

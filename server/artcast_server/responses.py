@@ -113,6 +113,23 @@ def value_response(datum, media, meta):
     return response
 
 
+class Ready(Response):
+    """The route's answer when a datum can be sent at once: the server
+    writes the datum's whole response, built by value_response() once per
+    format, method and connection mode and cached on the datum (listen.py
+    HTTPServer.datum_bytes), so an answer at once costs no Response, header
+    dict or Link header of its own. Like Held, never encoded itself."""
+
+    def __init__(self, datum, media):
+        self.status_code = 200
+        self.headers = {}
+        self.reason = "OK"
+        self.body = b""
+        self.is_head = False
+        self.datum = datum
+        self.media = media
+
+
 class Held(Response):
     """The route's answer for a request that must wait for the next datum of
     `key` (at most `hold` seconds; None: no limit), answered in `media`.

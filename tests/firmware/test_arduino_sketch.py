@@ -150,3 +150,27 @@ def test_sketch_keeps_one_connection_for_many_values(server, board, tmp_path):
     # the sketch's one connection, and this status request's own
     assert status["connections_accepted"] - before == 2, status
     assert not b.records("wdt_expired")
+
+
+def keep_alive_200(body, etag):
+    """An answer that says the connection stays open (no Connection: close);
+    RawServer closes it anyway right after: the race a kept connection meets
+    when the server closes it between polls."""
+    return (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nETag: " + etag.encode()
+            + b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+
+
+def test_sketch_reconnects_at_once_when_the_server_closes_a_kept_connection(board, tmp_path):
+    srv = RawServer([("answer", 0, keep_alive_200(b"1", '"e1"')), ("answer", 0, keep_alive_200(b"3", '"e3"')),
+                     "silent"])
+    try:
+        binary = build_sketch(tmp_path, server=srv.url, strip=dict(STRIP, key="k"), servo="", hold=5)
+        b = board(None, start=False)
+        b.start(binary=binary)
+        b.wait_for(lambda r: r[3] == GREEN * 3 + DARK, kind="pixels", timeout=10, what="3 lit")
+        srv.wait_requests(3, timeout=5)
+        assert 'If-None-Match: "e1"' in srv.requests[1] and 'If-None-Match: "e3"' in srv.requests[2]
+        assert "retry in" not in b.console()      # no failure, no back-off: just a new connection
+        assert not any(r[3].endswith(RED) for r in b.records("pixels"))      # never shown offline
+    finally:
+        srv.close()

@@ -34,6 +34,8 @@ def test_one_connection_carries_many_values(server, board):
         lit = "00ff00" * value + "000000" * (4 - value)
         b.wait_for(lambda r, lit=lit: r[3] == lit, kind="pixels", since=mark, what="%d of 4 red" % value)
     status = server.status()
-    # the board's one connection, and this status request's own
-    assert status["connections_accepted"] - before == 2, status
+    # one connection per key the board follows (the value and the firmware
+    # manifest, both held now), and this status request's own
+    assert status["waiting_clients"] == 2, status
+    assert status["connections_accepted"] - before == 3, status
 

@@ -110,3 +110,28 @@ def test_server_errors_and_cut_answers_back_off(board):
         assert "http-503" in b.console() and "bad-response" in b.console()
     finally:
         srv.close()
+
+
+def keep_alive_200(body, etag):
+    """An answer saying the connection stays open (no Connection: close);
+    RawServer closes it right after anyway: the race a kept connection meets
+    when the server closes it between polls."""
+    return (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nETag: " + etag.encode()
+            + b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+
+
+def test_a_kept_connection_the_server_closed_is_replaced_at_once(board):
+    srv = RawServer([("answer", 0, keep_alive_200(b"1", '"e1"')), ("answer", 0, keep_alive_200(b"3", '"e3"')),
+                     "silent"])
+    try:
+        b = board(wifi_config(srv.url, [strip("k", action="hold")], updates=False))
+        b.wait_for(lambda r: r[3] == GREEN * 3 + DARK, kind="pixels", timeout=10, what="3 lit")
+        requests = srv.wait_requests(3, timeout=5)
+        assert "Connection:" not in requests[0]                 # keep-alive asked
+        assert 'If-None-Match: "e1"' in requests[1] and 'If-None-Match: "e3"' in requests[2]
+        assert "retry in" not in b.console(), b.console()   # no failure, no back-off: just a new connection
+        frames = [r[3] for r in b.records("pixels")]
+        first = frames.index(GREEN + DARK * 3)      # the first value (before it: offline until reached)
+        assert not any(f.endswith(RED) for f in frames[first:]), frames      # never offline after that
+    finally:
+        srv.close()

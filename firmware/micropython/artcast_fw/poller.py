@@ -20,6 +20,12 @@
 # LongPoll.socket_timeout(), HTTP error) closes the socket, asks for the
 # current value again next time (LongPoll.reset) and waits a jittered,
 # growing delay before reconnecting.
+#
+# HTTP/1.1 keep-alive: an answer is complete at its Content-Length
+# (artcast_core.http.response_end), and while the server keeps the
+# connection (keeps_alive) the next request goes out on it: no TCP
+# handshake per value over Wi-Fi. A kept connection the server has closed
+# meanwhile is replaced at once, without counting a failure.
 
 import errno
 import gc
@@ -29,6 +35,7 @@ import time
 
 from artcast_core.backoff import Backoff
 from artcast_core.errors import WireError
+from artcast_core.http import keeps_alive, response_end
 from artcast_core.longpoll import DEFAULT_HOLD, LongPoll
 
 # A board on the same LAN connects in milliseconds; a host that is off
@@ -41,7 +48,7 @@ RECV_CHUNK = 512
 
 IDLE = 0        # waiting until next_at to (re)connect
 CONNECTING = 1  # non-blocking connect in progress, request not yet sent
-READING = 2     # request sent, collecting the answer until the server closes
+READING = 2     # request sent, collecting the answer (to its length, or until the server closes)
 
 _IN_PROGRESS = (errno.EINPROGRESS, getattr(errno, "EALREADY", -1), errno.EAGAIN)
 
@@ -91,7 +98,7 @@ class Poller:
 
     def __init__(self, key, host, port, prefix, poll, resolver,
                  on_value, on_online=None, hold=DEFAULT_HOLD, fmt="json",
-                 backoff=None, device=None, max_response=None):
+                 backoff=None, device=None, max_response=None, keep_alive=True):
         self.lp = LongPoll(key, hold=hold, prefix=prefix, fmt=fmt)
         self.lp.device = device     # the Artcast-Device request header: "<name>; fw=<version>"
         self.max_response = max_response or MAX_RESPONSE
@@ -103,8 +110,10 @@ class Poller:
         self.on_value = on_value
         self.on_online = on_online
         self.backoff = backoff or Backoff(base=0.5, cap=30.0)
+        self.keep_alive = keep_alive
         self.state = IDLE
-        self.sock = None
+        self.sock = None        # while IDLE: a connection kept open from the last answer, or None
+        self.reused = False     # the request in flight went out on a kept connection
         self.addr_index = 0  # which of the host's addresses to connect to
         self.next_at = time.ticks_ms()
         self.deadline = 0
@@ -113,6 +122,7 @@ class Poller:
         self.online = None  # unknown until the first answer or failure
         # Counters for tests and the serial log.
         self.responses = 0
+        self.connections = 0
         self.failures = 0
         self.memory_errors = 0
         self.last_error = None
@@ -138,6 +148,11 @@ class Poller:
         """Handle a poll event; returns False when `sock` is not ours."""
         if sock is not self.sock:
             return False
+        if self.state == IDLE:
+            # the kept connection spoke or closed between polls: drop it, the
+            # next request opens a new one (no failure: the server may close)
+            self._close()
+            return True
         try:
             if self.state == CONNECTING:
                 if events & (select.POLLERR | select.POLLHUP):
@@ -169,8 +184,8 @@ class Poller:
         """The network is gone (Wi-Fi down): drop the connection quietly and
         start again with wait=0 once step() is called after it returns."""
         if self.state != IDLE:
-            self._close()
             self.lp.reset()
+        self._close()           # a kept connection too
         self.state = IDLE
         self.next_at = now
         self._set_online(False)
@@ -182,6 +197,15 @@ class Poller:
     # --- the exchange ------------------------------------------------------
 
     def _start(self, now):
+        if self.sock is not None:
+            # the connection the last answer came on
+            self.reused = True
+            try:
+                self._send(now)
+                return
+            except OSError:
+                self._close()       # closed under us: a new connection, at once
+        self.reused = False
         try:
             addrs = self.resolver.lookup(self.host, self.port)
         except OSError as e:
@@ -195,6 +219,7 @@ class Poller:
             self._fail("socket failed %s" % (e.args[0] if e.args else e), now)
             return
         self.sock = s
+        self.connections += 1
         s.setblocking(False)
         try:
             s.connect(addr)
@@ -213,7 +238,7 @@ class Poller:
         self.addr_index += 1
 
     def _send(self, now):
-        request = self.lp.request(self.host, self.port)
+        request = self.lp.request(self.host, self.port, self.keep_alive)
         sent = self.sock.send(request)
         if sent != len(request):
             # A fresh socket takes a ~300 byte request whole; anything
@@ -231,17 +256,44 @@ class Poller:
         except OSError as e:
             if e.args[0] == errno.EAGAIN:
                 return
-            raise
+            if not (self.reused and self.size == 0):
+                raise
+            data = b""      # reset on a kept connection before any answer: as a close
         if data:
             self.size += len(data)
             if self.size > self.max_response:
                 raise WireError("too-big", "answer larger than %d bytes" % self.max_response)
             self.chunks.append(data)
+            if not self.keep_alive:
+                return
+            whole = data if len(self.chunks) == 1 else b"".join(self.chunks)
+            end = response_end(whole)
+            if end < 0:
+                return
+            # A whole answer: keep the connection when the server keeps it.
+            keep = end == len(whole) and keeps_alive(whole)
+            self.chunks = []
+            if keep:
+                self.size = 0
+                self.poll.modify(self.sock, select.POLLIN)      # a close while idle shows as an event
+            else:
+                self._close()
+            self._answered(whole if keep else whole[:end], now)
+            return
+        if self.reused and self.size == 0:
+            # The server closed the kept connection before answering (its idle
+            # timeout, a restart): ask again on a new connection, at once.
+            self._close()
+            self.state = IDLE
+            self.next_at = now
             return
         # The server closed: the answer is complete.
         whole = b"".join(self.chunks)
         self.chunks = []
         self._close()
+        self._answered(whole, now)
+
+    def _answered(self, whole, now):
         self.state = IDLE
         changed, value = self.lp.handle_bytes(whole)
         whole = None

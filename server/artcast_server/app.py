@@ -15,9 +15,9 @@
 `create_app(hub, settings)` returns the microdot application; listen.py
 serves it (and in-process tests serve it the same way, on a loopback socket)
 and adds the headers every answer carries (CORS) as it encodes them.
-The value route is registered first (after its /history and /control siblings, which it
-would otherwise swallow): microdot tries the patterns in order, and a
-long-poll is nearly every request.
+The value route is registered early (after its /history and /control
+siblings, which it would otherwise swallow): microdot tries the patterns in
+order, and a long-poll is nearly every request.
 Routes never wait: a request that must wait for a datum gets a `Held`
 answer, which the server resolves by parking its connection in the hub.
 Layering runs one way: connection/listen -> routes (this module) -> hub.

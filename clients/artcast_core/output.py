@@ -33,7 +33,10 @@
 
 from artcast_core.mapping import apply_brightness, map_value, pwm_duty, select
 from artcast_core.motion import Fade, Slew, jump
-from artcast_core.power import shared_brightness_cap
+
+# artcast_core.power is imported only inside power_caps(): it is needed once
+# while the outputs are built, and the ESP32 firmware unloads it after
+# (artcast_fw/outputs.py) so its bytecode is heap for the pixels.
 
 def safe_target(device):
     """What a device shows when parked: dark, released, off."""
@@ -70,6 +73,7 @@ def power_caps(piece):
               for o in outputs if on_piece_supply(o["device"])]
     if not strips:
         return caps
+    from artcast_core.power import shared_brightness_cap
     cap = shared_brightness_cap(strips, power["supply_amps"] * 1000.0, power["reserve_amps"] * 1000.0)
     for i in range(len(outputs)):
         if on_piece_supply(outputs[i]["device"]):

@@ -223,3 +223,30 @@ def test_checker_is_unloaded_after_the_check():
     freed, left = proc.stdout.split("\n")[0].split(" ", 1)
     assert left == "[]" and int(freed) > 8000, proc.stdout   # 64-bit port: ~2x the ESP32's
     assert "checked again" in proc.stdout
+
+
+POWER = """
+import json, sys
+from artcast_fw import config
+piece = config.check(json.loads(%r))["piece"]
+config.forget_checker()
+from artcast_fw.outputs import Outputs
+outs = Outputs(piece)
+# The cap is computed while the outputs are built; its module is not kept.
+print([o.brightness for o in outs.runtime.outputs], "artcast_core.power" in sys.modules)
+outs2 = Outputs(piece)   # a second piece (served swap): imported again for its cap
+print([o.brightness for o in outs2.runtime.outputs], "artcast_core.power" in sys.modules)
+"""
+
+
+def test_power_module_is_unloaded_after_the_outputs_are_built():
+    cfg = example()
+    strip = [o for o in cfg["outputs"] if o["device"]["type"] == "neopixel"][0]
+    strip["device"]["count"] = 300      # 2 A supply: full white would not fit, so capped
+    proc = run_micropython(code=POWER % json.dumps(cfg), micropypath=[STUBS, FIRMWARE])
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.split("\n")
+    assert lines[0] == lines[1], proc.stdout
+    caps, kept = lines[0].rsplit(" ", 1)
+    assert kept == "False", proc.stdout
+    assert any(0 < c < 1 for c in json.loads(caps)), proc.stdout

@@ -58,8 +58,14 @@ CHECKER_MODULES = ("artcast_fw.config_check", "artcast_core.piece", "artcast_cor
 def forget_checker():
     """Unload the checking modules so the GC can take their bytecode back
     (check() imports them again if it is called later)."""
+    forget(CHECKER_MODULES)
+
+
+def forget(names):
+    """Unload modules loaded for one job (a later import loads them again)
+    and collect, so the GC can take their bytecode back."""
     import sys
-    for name in CHECKER_MODULES:
+    for name in names:
         sys.modules.pop(name, None)
         package, _, attr = name.rpartition(".")
         try:

@@ -20,7 +20,7 @@ import time
 from artcast_core.colour import wire_bytes
 from artcast_core.mapping import MappingError, pin_level, servo_duty
 from artcast_core.runtime import PieceRuntime
-from artcast_fw import devices
+from artcast_fw import config, devices
 
 # 50 frames a second while a fade or slew is under way: smooth to the eye
 # and for a servo, and cheap for the ESP32.
@@ -62,6 +62,9 @@ class Outputs:
 
     def __init__(self, piece, clock=time.ticks_ms, estimator=None):
         self.runtime = PieceRuntime(piece, self._write, _elapsed)
+        # The power cap is computed once, above: its module (~6.5 KB of
+        # bytecode) is heap for the pixels from here on.
+        config.forget(("artcast_core.power",))
         self.devices = [make_device(out.device) for out in self.runtime.outputs]
         self.clock = clock
         self.estimator = estimator  # artcast_core.clock.ClockEstimator in ticks_ms, or None

@@ -11,7 +11,8 @@ import json
 import time
 
 from artcast_core.datagram import encode_datum, encode_registration
-from fwboard import wifi_config
+from fwboard import FIRMWARE, STUBS, wifi_config
+from support.micropython import run_micropython
 
 SYNCED = {"key": "k/sync", "device": {"type": "pin", "pin": 5}, "mapping": {"type": "direct"}}
 UNSYNCED = {"key": "k/sync", "device": {"type": "pin", "pin": 6}, "mapping": {"type": "direct"}, "sync": False}
@@ -75,3 +76,27 @@ def test_firmware_shows_a_late_value_at_once_and_says_so(server, board):
     mark = b.mark()
     server.send_raw(encode_datum("k/sync", True, at=past + 2))
     b.wait_for(lambda r: r[2] == 5 and r[3] == 1, kind="pin", since=mark, what="the late value")
+
+
+LAZY = """
+import json, sys
+from artcast_fw import app, config
+a = app.App(config.check(json.loads(%r)))
+print("artcast_fw.timekeeper" in sys.modules, a.timekeeper)
+a._on_online("k/sync", True)
+a._on_value("k/sync", 1, None)              # a plain artcast: still no clock
+print("artcast_fw.timekeeper" in sys.modules, a.timekeeper)
+a._on_value("k/sync", 0, 123456)            # the first play-at loads it, online
+tk = a.timekeeper
+print(tk.used, tk.online, a.outputs.estimator is tk.estimator, a.outputs.unsynced)
+a.close()
+"""
+
+
+def test_timekeeper_loads_with_the_first_play_at():
+    # Heap (firmware/README.md): a board following plain artcasts never
+    # loads the clock code; the first play-at value loads it, shown at once.
+    cfg = json.dumps(wifi_config("http://127.0.0.1:9", [SYNCED]))
+    proc = run_micropython(code=LAZY % cfg, micropypath=[STUBS, FIRMWARE])
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    assert proc.stdout.split("\n")[:3] == ["False None", "False None", "True True True 1"], proc.stdout

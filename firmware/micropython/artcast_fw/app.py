@@ -48,7 +48,6 @@ class App:
 
     def __init__(self, cfg, hold=None):
         from artcast_fw.poller import Resolver
-        from artcast_fw.timekeeper import TimeKeeper
         piece = cfg["piece"]
         # "piece": "server": the piece comes from _piece/<device> (served.py).
         self.server = cfg["server"] if piece is None else piece["server"]
@@ -58,7 +57,11 @@ class App:
         # The Artcast-Device request header; a kit with a served piece is named as its piece is.
         self.device_header = (cfg.get("device") or hostname) + "; fw=" + VERSION
         self.resolver = Resolver()
-        self.timekeeper = TimeKeeper(host, port, prefix, self.resolver)     # play-at
+        # Play-at: the TimeKeeper (and the shared clock estimator) is loaded
+        # when the first value with a play-at arrives; until then none is
+        # asked for and a board following plain artcasts never loads it.
+        self.timekeeper = None
+        self.linked = False         # a key's long-poll reaches the server (for the TimeKeeper)
         self.poll = select.poll()
         self.pollers = []           # every long-poll: the piece's keys, then the standing ones
         self.key_pollers = []       # the running piece's keys
@@ -109,7 +112,8 @@ class App:
         hold = self.hold
         if hold is None:
             hold = piece["hold"] or DEFAULT_HOLD
-        self.outputs = Outputs(piece, estimator=self.timekeeper.estimator)
+        tk = self.timekeeper
+        self.outputs = Outputs(piece, estimator=None if tk is None else tk.estimator)
         self.piece = piece
         keys = []
         for key in self.outputs.keys():
@@ -143,7 +147,8 @@ class App:
         if self.station.check(now):
             for p in self.pollers:
                 p.step(now)
-            self.timekeeper.step(now)
+            if self.timekeeper is not None:
+                self.timekeeper.step(now)
         else:
             for p in self.pollers:
                 p.pause(now)
@@ -159,7 +164,7 @@ class App:
             w = p.wake_in(now)
             if w < wait:
                 wait = w
-        w = self.timekeeper.wait_ms(now)
+        w = None if self.timekeeper is None else self.timekeeper.wait_ms(now)
         if w is not None and w < wait:
             wait = w
         for sock, events in self.poll.ipoll(wait):
@@ -172,12 +177,27 @@ class App:
         if play_at is None:
             self.outputs.on_value(key, value)
         else:
-            self.timekeeper.used = True     # from now on, keep the server's time
+            self._keep_time().used = True     # from now on, keep the server's time
             self.outputs.on_value(key, value, play_at)
+
+    def _keep_time(self):
+        """The TimeKeeper, loaded with the first play-at (that value is
+        shown at once: there is no estimate yet)."""
+        if self.timekeeper is None:
+            from artcast_fw.timekeeper import TimeKeeper
+            host, port, prefix = parse_url(self.server)
+            tk = TimeKeeper(host, port, prefix, self.resolver)
+            if self.linked:
+                tk.on_online(True, time.ticks_ms())
+            self.timekeeper = tk
+            self.outputs.estimator = tk.estimator
+        return self.timekeeper
 
     def _on_online(self, key, online):
         self.outputs.on_online(key, online)
-        self.timekeeper.on_online(online, time.ticks_ms())
+        self.linked = online
+        if self.timekeeper is not None:
+            self.timekeeper.on_online(online, time.ticks_ms())
 
     def responses(self):
         return sum(p.responses for p in self.pollers)

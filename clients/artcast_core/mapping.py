@@ -243,10 +243,11 @@ def apply_brightness(colours, factor):
     """Target colours times the strip's brightness limit -> pixel tuples."""
     if factor >= 1:
         return list(colours)
-    out = []
+    out = [None] * len(colours)    # sized once (motion._mix says why)
     prev_in = prev_out = None
-    for c in colours:
+    for i in range(len(colours)):
+        c = colours[i]
         if c is not prev_in:   # runs of one colour object are scaled once
             prev_in, prev_out = c, tuple(to_byte(ch * factor) for ch in c)
-        out.append(prev_out)
+        out[i] = prev_out
     return out

@@ -134,14 +134,27 @@ def wire_bytes(pixels, order):
     >>> wire_bytes([(1, 2, 3)], "GRB")
     b'\\x02\\x01\\x03'
     """
-    index = ["RGBW".find(ch) for ch in order]
     out = bytearray(len(pixels) * len(order))
+    wire_into(out, pixels, order)
+    return bytes(out)
+
+
+def wire_into(out, pixels, order):
+    """wire_bytes() written into `out` (a bytearray of at least
+    len(pixels) * len(order) bytes, such as a strip driver's own buffer):
+    nothing the size of the strip is allocated (the ESP32's heap).
+
+    >>> buf = bytearray(3)
+    >>> wire_into(buf, [(1, 2, 3)], "GRB")
+    >>> buf
+    bytearray(b'\\x02\\x01\\x03')
+    """
+    index = ["RGBW".find(ch) for ch in order]
     j = 0
     for px in pixels:
         for i in index:
             out[j] = px[i]
             j += 1
-    return bytes(out)
 
 
 def as_hex(colour):

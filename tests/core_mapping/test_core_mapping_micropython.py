@@ -23,8 +23,10 @@ def test_core_module_passes_under_micropython(module):
 
 FRAME_ALLOC = """
 import gc
+from artcast_core.colour import wire_into
 from artcast_core.mapping import apply_brightness
 from artcast_core.motion import _mix
+buf = bytearray(900)
 def alloc(f):
     gc.collect()
     gc.disable()
@@ -38,18 +40,21 @@ def growth(n):
     # own small objects cancel out).
     a = [(0, 0, 255)] * n
     b = [(255, 0, 0)] * n
-    return alloc(lambda: _mix(a, b, 0.5)), alloc(lambda: apply_brightness(a, 0.3))
+    return (alloc(lambda: _mix(a, b, 0.5)), alloc(lambda: apply_brightness(a, 0.3)),
+            alloc(lambda: wire_into(buf, a, "GRB")))
 growth(3)            # the first calls' one-off allocations out of the way
 big, small = growth(300), growth(3)
-print(" ".join(str(big[i] - small[i]) for i in range(2)))
+print(" ".join(str(big[i] - small[i]) for i in range(3)))
 """
 
 
 def test_a_fade_frame_allocates_one_list_per_step_under_micropython():
     # The ESP32's heap (firmware/README.md): a 300-pixel frame's lists are
-    # sized once, not grown by append (which ends at 512 slots, and copies).
+    # sized once, not grown by append (which ends at 512 slots, and copies),
+    # and the wire bytes go straight into the driver's buffer.
     proc = run_micropython(code=FRAME_ALLOC, micropypath=[CORE_PATH])
     assert proc.returncode == 0, proc.stderr
-    mix, bright = [int(n) for n in proc.stdout.split()]
+    mix, bright, wire = [int(n) for n in proc.stdout.split()]
     slot = 8      # the unix port is 64-bit (4 on an ESP32)
     assert mix <= 300 * slot and bright <= 300 * slot, proc.stdout
+    assert wire < 100, proc.stdout

@@ -8,12 +8,14 @@
 # humming), pin low, PWM off.
 #
 #   strip = Strip(16, 30)               # 30 pixels on GPIO16
-#   strip.show(bytes(90))               # GRB bytes, already dimmed
+#   strip.show([(0, 0, 9)] * 30, "GRB") # pixel tuples (already dimmed), wire order
 #   servo = Servo(17)                   # 50 Hz
 #   servo.duty(0.075)                   # 1.5 ms pulses: centre
 #   servo.close()                       # released
 
 from machine import PWM, Pin
+
+from artcast_core.colour import wire_into
 
 
 def duty_u16(fraction):
@@ -42,17 +44,22 @@ class Strip:
         self._np = neopixel.NeoPixel(Pin(pin, Pin.OUT), count, bpp=channels)
         self._last = None
 
-    def show(self, data):
-        """Write `count * channels` bytes, already in the strip's wire order."""
-        if data == self._last:
+    def show(self, pixels, order):
+        """Write `count` pixel tuples (R, G, B[, W]) in the strip's wire
+        `order` ("GRB"...), straight into the driver's buffer: no copy of
+        the strip per frame. The same pixels again are not rewritten."""
+        if pixels == self._last:
             return
-        self._np.buf[:] = data
+        wire_into(self._np.buf, pixels, order)
         self._np.write()
-        self._last = bytes(data)
+        self._last = pixels      # kept by reference: a new state is a new list
 
     def close(self):
         self._last = None
-        self.show(bytes(self.count * self.channels))
+        buf = self._np.buf
+        for i in range(len(buf)):
+            buf[i] = 0
+        self._np.write()
 
 
 class Switch:

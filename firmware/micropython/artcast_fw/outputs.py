@@ -17,7 +17,6 @@
 
 import time
 
-from artcast_core.colour import wire_bytes
 from artcast_core.mapping import MappingError, pin_level, servo_duty
 from artcast_core.runtime import PieceRuntime
 from artcast_fw import config, devices
@@ -43,7 +42,7 @@ def write(device, spec, state):
     """Put one Output.frame() state on its device: the only hardware step."""
     kind = spec["type"]
     if kind == "neopixel":
-        device.show(wire_bytes(state, spec["order"]))
+        device.show(state, spec["order"])
     elif kind == "servo":
         device.duty(servo_duty(spec, state))
     elif kind == "pin":

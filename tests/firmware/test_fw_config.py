@@ -250,3 +250,27 @@ def test_power_module_is_unloaded_after_the_outputs_are_built():
     caps, kept = lines[0].rsplit(" ", 1)
     assert kept == "False", proc.stdout
     assert any(0 < c < 1 for c in json.loads(caps)), proc.stdout
+
+
+NORMAL = """
+import json, sys
+from artcast_fw import app, config
+a = app.App(config.check(json.loads(%r)))
+config.forget_checker()
+print(" ".join(sorted(n for n in sys.modules if n in %r)) or "none")
+a.close()
+"""
+
+# Loaded only when needed (firmware/README.md, heap): never in normal mode
+# before a play-at, a setup button press, or an update.
+NOT_IN_NORMAL_MODE = ["artcast_fw.access_point", "artcast_fw.setup_page", "microdot",
+                      "artcast_fw.timekeeper", "artcast_core.clock", "artcast_core.power",
+                      "artcast_fw.ota_update"]
+
+
+def test_normal_mode_leaves_setup_play_at_and_power_code_unloaded():
+    cfg = wifi_config("http://127.0.0.1:9", example()["outputs"])
+    cfg["power"] = example()["power"]
+    proc = run_micropython(code=NORMAL % (json.dumps(cfg), NOT_IN_NORMAL_MODE), micropypath=[STUBS, FIRMWARE])
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    assert proc.stdout.strip() == "none", proc.stdout

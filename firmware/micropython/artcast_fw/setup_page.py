@@ -156,8 +156,8 @@ def make_app(raw, problem, path=config.CONFIG_PATH, reset=None, networks=None):
     @app.get("/")
     async def index(request):
         if request.args.get("scan"):
-            from artcast_fw import wifi
-            state["networks"] = wifi.nearby_networks()
+            from artcast_fw import access_point
+            state["networks"] = access_point.nearby_networks()
         return page(state["raw"], state["problem"], networks=state["networks"]), 200, html
 
     @app.post("/")
@@ -188,12 +188,12 @@ def serve(raw, problem, path=config.CONFIG_PATH, host="0.0.0.0", port=80, access
     """Open the setup access point and serve the page until a save resets."""
     networks = None
     if access_point:
-        from artcast_fw import wifi
-        networks = wifi.nearby_networks()     # before the access point takes the radio
+        from artcast_fw import access_point, wifi
+        networks = access_point.nearby_networks()     # before the access point takes the radio
         essid = "artcast-setup-" + wifi.board_id()
         password = "artcast-setup"
         if isinstance(raw, dict) and isinstance(raw.get("setup_password"), str):
             password = raw["setup_password"]
-        address = wifi.start_access_point(essid, password)
+        address = access_point.start_access_point(essid, password)
         print("artcast: setup page on Wi-Fi %s at http://%s/" % (essid, address))
     make_app(raw, problem, path, networks=networks).run(host=host, port=port)

@@ -1,5 +1,6 @@
-# Wi-Fi for the firmware: stay joined to the gallery network, or open the
-# setup access point.
+# Wi-Fi for the firmware: stay joined to the gallery network (the setup
+# access point and the scan for its page are in access_point.py, loaded in
+# setup mode only).
 #
 # A gallery router reboots at night, a classroom access point drops boards
 # when 30 join at once: Station.check() is called from the main loop many
@@ -109,24 +110,6 @@ def set_power_save(wlan, on):
         print("artcast: wifi power save:", e)
 
 
-def start_access_point(essid, password):
-    """Open the setup network; returns the board's address on it.
-
-    WPA2 needs a password of 8+ characters; a shorter one gives an open
-    network (fine for a classroom bench, say so on the label).
-    """
-    sta = network.WLAN(network.STA_IF)
-    sta.active(False)
-    ap = network.WLAN(network.AP_IF)
-    ap.active(True)
-    # Newer firmware also names these WLAN.SEC_*; the old names remain.
-    if password and len(password) >= 8:
-        ap.config(essid=essid, password=password, authmode=getattr(network, "AUTH_WPA2_PSK", 3))
-    else:
-        ap.config(essid=essid, authmode=getattr(network, "AUTH_OPEN", 0))
-    return ap.ifconfig()[0]
-
-
 def board_id():
     """Last 4 hex digits of the MAC: tells 30 boards in a classroom apart."""
     try:
@@ -134,37 +117,3 @@ def board_id():
         return "%02x%02x" % (mac[-2], mac[-1])
     except (OSError, ValueError, TypeError):
         return "0000"
-
-
-# At most this many networks on the setup page, strongest first.
-MAX_NETWORKS = 20
-
-
-def nearby_networks():
-    """[(ssid, rssi, secured)] the station radio hears, strongest first, each
-    name once. Hidden networks and names that are not printable UTF-8 (they
-    could not be typed, and must never reach the page as markup or control
-    characters) are left out. [] when the scan fails."""
-    sta = network.WLAN(network.STA_IF)
-    was_active = sta.active()
-    try:
-        sta.active(True)
-        found = sta.scan()      # (ssid, bssid, channel, RSSI, security, hidden)
-    except OSError as e:
-        print("artcast: wifi scan failed:", e)
-        return []
-    finally:
-        if not was_active:
-            sta.active(False)
-    best = {}
-    for row in found:
-        try:
-            name = bytes(row[0]).decode("utf-8")
-        except UnicodeError:
-            continue
-        if not name or any(ord(c) < 32 or ord(c) == 127 for c in name):
-            continue
-        if name not in best or row[3] > best[name][1]:
-            best[name] = (name, row[3], row[4] != 0)
-    nets = sorted(best.values(), key=lambda n: -n[1])
-    return nets[:MAX_NETWORKS]

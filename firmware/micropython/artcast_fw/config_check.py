@@ -40,11 +40,16 @@ def _only_fields(obj, path, allowed):
 # The heap budget, measured with tests/firmware/heap_budget.py (the .mpy
 # bundle on a 32-bit build with the ESP32's object layout, a real server
 # sending 50 datums/s, the example's gradient strip with a fade + a servo):
-# 60 px run in a 72K heap, 300 px in 85K. The firmware
-# itself (imports, one key, a servo) takes HEAP_FIXED; each pixel up to
-# HEAP_PER_PIXEL more while a fade runs (start, current and target
-# colours). A config whose strips cannot fit is refused rather than left
-# to fail with MemoryError on the board.
+# 60 px run in a 72K heap, 300 px in 82K, 448 px (the cap at 100K) in
+# 87K (2026-11-29). The firmware itself (imports, one key, a servo, the
+# update long-poll) takes HEAP_FIXED; each pixel up to HEAP_PER_PIXEL more
+# while a fade runs (start, current and target colours and the last state
+# written: 4 bytes each per pixel, plus a 3-byte colour tuple per pixel
+# (16 on the heap) when the pixels do not share colours). HEAP_FIXED is
+# the largest measured need less the pixels' share: 72K - 60 * 64 B is
+# ~68K, 82K - 300 * 64 B ~63K; 72K keeps that margin for what the bench
+# does not exercise (a play-at, several keys). A config whose strips
+# cannot fit is refused rather than left to fail with MemoryError.
 HEAP_FIXED = 72 * 1024
 HEAP_PER_PIXEL = 64
 # Python heap by chip, for deploy.py's check on a computer (the board

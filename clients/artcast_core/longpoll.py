@@ -18,7 +18,6 @@ import json
 
 from artcast_core.errors import WireError
 from artcast_core.http import build_get, header_text, parse_response
-from artcast_core.keys import key_problem
 
 # The tag a client sends while it has no datum yet. It names no datum, so
 # once the key has a value the server answers at once: a datum that arrives
@@ -36,6 +35,9 @@ class LongPoll:
     """Follow one key. `fmt` is "json" (values decoded) or "text" (str)."""
 
     def __init__(self, key, hold=DEFAULT_HOLD, prefix="", fmt="json"):
+        # Imported here: the ESP32 firmware unloads it once its polls are
+        # built (artcast_fw/app.py), its bytecode is heap for the pixels.
+        from artcast_core.keys import key_problem
         problem = key_problem(key)
         if problem is not None:
             raise ValueError(problem)

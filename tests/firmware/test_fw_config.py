@@ -265,7 +265,7 @@ a.close()
 # before a play-at, a setup button press, or an update.
 NOT_IN_NORMAL_MODE = ["artcast_fw.access_point", "artcast_fw.setup_page", "microdot",
                       "artcast_fw.timekeeper", "artcast_core.clock", "artcast_core.power",
-                      "artcast_fw.ota_update"]
+                      "artcast_fw.ota_update", "artcast_core.keys"]
 
 
 def test_normal_mode_leaves_setup_play_at_and_power_code_unloaded():

@@ -43,6 +43,11 @@ ERROR_PAUSE_MS = 1000
 MAINTENANCE_FLAG = "maintenance"
 
 
+# Needed only while a long-poll is created (its key is checked): unloaded
+# after, and loaded again for the next piece's polls.
+POLL_BUILD_MODULES = ("artcast_core.keys",)
+
+
 class App:
     """Normal mode for one checked config (see config.py)."""
 
@@ -87,6 +92,7 @@ class App:
         if cfg.get("updates", True):
             from artcast_fw import ota     # over-the-air updates: one more long-poll
             ota.attach(self, hostname, host, port, prefix)
+        config.forget(POLL_BUILD_MODULES)
         self.loops = 0
         self.frames_off_until = None   # set after a MemoryError
         self.memory_errors = 0
@@ -121,6 +127,7 @@ class App:
                                self._on_value, self._on_online, hold=hold, device=self.device_header))
         self.key_pollers = keys
         self.pollers = keys + self.pollers
+        config.forget(POLL_BUILD_MODULES)
 
     def _on_piece(self, key, value, play_at=None):
         # Inside the poller's read: only note it; served.apply runs at the

@@ -52,7 +52,7 @@ def check_piece(cfg):
 
 # The checking modules: needed once at start, never while running.
 CHECKER_MODULES = ("artcast_fw.config_check", "artcast_core.piece", "artcast_core.piece_fields",
-                   "artcast_core.piece_mapping", "artcast_core.piece_net")
+                   "artcast_core.piece_mapping", "artcast_core.piece_net", "artcast_core.keys")
 
 
 def forget_checker():

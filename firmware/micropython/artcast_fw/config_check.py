@@ -40,7 +40,7 @@ def _only_fields(obj, path, allowed):
 # The heap budget, measured with tests/firmware/heap_budget.py (the .mpy
 # bundle on a 32-bit build with the ESP32's object layout, a real server
 # sending 50 datums/s, the example's gradient strip with a fade + a servo):
-# 60 px run in a 72K heap, 300 px in 82K, 448 px (the cap at 100K) in
+# 60 px run in a 72K heap, 300 px in 77-82K, 448 px (the cap at 100K) in
 # 87K (2026-11-29). The firmware itself (imports, one key, a servo, the
 # update long-poll) takes HEAP_FIXED; each pixel up to HEAP_PER_PIXEL more
 # while a fade runs (start, current and target colours and the last state

@@ -13,42 +13,23 @@ anything without a rule passes through untouched. 127.0.0.1 only.
 import socket
 import threading
 
-LOOPBACK = "127.0.0.1"
+from support.loopback_proxy import LoopbackProxy
 
 
-class TamperProxy:
+class TamperProxy(LoopbackProxy):
+    backlog = 32
+
     def __init__(self, target_port):
-        self.target_port = target_port
-        self.listener = socket.socket()
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind((LOOPBACK, 0))
-        self.listener.listen(32)
-        self.port = self.listener.getsockname()[1]
+        LoopbackProxy.__init__(self, target_port)
         self.rules = {}
         self.tampered = []          # paths spoilt so far
         self._released = threading.Event()
-        self._socks = []
-        self.closed = False
-
-    @property
-    def url(self):
-        return "http://%s:%d" % (LOOPBACK, self.port)
-
-    def start(self):
-        threading.Thread(target=self._accept, daemon=True).start()
-        return self
 
     def release(self):
         self._released.set()
 
-    def _accept(self):
-        while not self.closed:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            self._socks.append(client)
-            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+    def _connected(self, client):
+        threading.Thread(target=self._serve, args=(client,), daemon=True).start()
 
     def _serve(self, client):
         try:
@@ -60,8 +41,7 @@ class TamperProxy:
                     return
                 head += chunk
             path = head.split(b" ", 2)[1].decode("latin-1")
-            upstream = socket.create_connection((LOOPBACK, self.target_port), timeout=30)
-            self._socks.append(upstream)
+            upstream = self._upstream(timeout=30)
             upstream.sendall(head)
             rule = self.rules.get(path)
             if rule is None:
@@ -88,24 +68,6 @@ class TamperProxy:
         finally:
             client.close()
 
-    def _pump(self, src, dst):
-        try:
-            src.settimeout(None)
-            while True:
-                data = src.recv(65536)
-                if not data:
-                    break
-                dst.sendall(data)
-            dst.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass
-
     def close(self):
-        self.closed = True
         self._released.set()
-        self.listener.close()
-        for s in self._socks:
-            try:
-                s.close()
-            except OSError:
-                pass
+        LoopbackProxy.close(self)

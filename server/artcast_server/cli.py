@@ -31,6 +31,7 @@ from artcast_server.state import INTERVAL, StateFile
 from artcast_server.tokens import DEFAULT_RATE, RateLimit, Tokens
 
 MB = 1024 * 1024
+ACCESS_LOG_OFF = "off"          # --access-log off: no access log (nginx's access_log off)
 
 
 def _number(convert, text, what):
@@ -190,7 +191,8 @@ def build_parser():
                            "as the artcast _piece/<device>, and the piece editor at /pieces/ (saving needs a "
                            "publish token for _piece/<name> when tokens are on, else this machine only)")
     logs = p.add_argument_group("logging")
-    logs.add_argument("--access-log", metavar="FILE", help="access log file (default stderr)")
+    logs.add_argument("--access-log", metavar="FILE",
+                      help="access log file (default stderr; 'off': no access log, e.g. to spare a Pi's SD card)")
     logs.add_argument("--access-log-size", type=_positive_int, default=10 * MB, metavar="BYTES")
     logs.add_argument("--access-log-count", type=_positive_int, default=100, metavar="COUNT")
     logs.add_argument("--error-log", metavar="FILE", help="error log file (default stderr)")
@@ -437,12 +439,12 @@ def main(argv=None):
         return run_workers(args, sockets, security)
     tcp, udp = sockets[0]
     errors = ErrorLog(args.error_log, args.error_log_size, args.error_log_count, verbose=args.verbose)
-    access = AccessLog(args.access_log, args.access_log_size, args.access_log_count)
+    access = access_log(args, args.access_log)
     try:
         if args.pidfile:
             write_pidfile(args.pidfile)
         if args.uid or args.gid:
-            drop_privileges(args.uid, args.gid, chown=[args.pidfile, args.access_log, args.error_log])
+            drop_privileges(args.uid, args.gid, chown=[args.pidfile, log_file(args.access_log), args.error_log])
     except (OSError, ValueError) as exc:
         print("artcast-server: %s" % exc, file=sys.stderr)
         errors.error(str(exc))
@@ -465,9 +467,21 @@ def run_server(args, tcp, udp, errors, access, security, worker=None):
     asyncio.run(serve(args, tcp, udp, errors, access, security, worker))
 
 
+def log_file(path):
+    """The file a log option names: None for stderr and for --access-log off."""
+    return None if path == ACCESS_LOG_OFF else path
+
+
+def access_log(args, path):
+    """The access log --access-log asks for, or None (off)."""
+    if path == ACCESS_LOG_OFF:
+        return None
+    return AccessLog(path, args.access_log_size, args.access_log_count)
+
+
 def worker_log(path, index):
-    """Worker i's log file: FILE.<i> (size rotation is per process), stderr stays stderr."""
-    return "%s.%d" % (path, index + 1) if path else path
+    """Worker i's log file: FILE.<i> (size rotation is per process), stderr stays stderr, off stays off."""
+    return "%s.%d" % (path, index + 1) if log_file(path) else path
 
 
 def run_workers(args, sockets, security):
@@ -475,7 +489,7 @@ def run_workers(args, sockets, security):
     the workers (workers.py) and waits for them."""
     from artcast_server.workers import supervise
     errors = ErrorLog(args.error_log, args.error_log_size, args.error_log_count, verbose=args.verbose)
-    logs = [args.pidfile] + [worker_log(path, i) for i in range(args.workers)
+    logs = [args.pidfile] + [log_file(worker_log(path, i)) for i in range(args.workers)
                              for path in (args.access_log, args.error_log)]
     try:
         if args.pidfile:
@@ -495,7 +509,7 @@ def run_workers(args, sockets, security):
         tcp, udp = sockets[index]
         worker_errors = ErrorLog(worker_log(args.error_log, index), args.error_log_size, args.error_log_count,
                                  verbose=args.verbose)
-        access = AccessLog(worker_log(args.access_log, index), args.access_log_size, args.access_log_count)
+        access = access_log(args, worker_log(args.access_log, index))
         run_server(args, tcp, udp, worker_errors, access, security, index)
         worker_errors.info("worker %d stopped" % (index + 1))
         return 0

@@ -222,12 +222,18 @@ class Artcast(Target):
     def command(self):
         args = ["--host", LOOPBACK, "--client-port", str(self.port), "--data-port", str(self.data_port),
                 "--register-port", str(self.register_port), "--multicast-interface", LOOPBACK,
-                "--max-clients", str(self.max_clients), "--access-log", os.devnull]
+                "--max-clients", str(self.max_clients), "--access-log", self.access_log()]
         if self.uvloop:
             return [sys.executable, "-m", "artcast_server"] + args
         # the same server with uvloop made unimportable: plain asyncio, as on a Pi
         code = "import sys; sys.modules['uvloop'] = None; from artcast_server.cli import main; sys.exit(main())"
         return [sys.executable, "-c", code] + args
+
+    def access_log(self):
+        """No access log, as nginx.conf's `access_log off` (a server from before
+        --access-log off existed writes its log to /dev/null)."""
+        with open(os.path.join(self.root, "server", "artcast_server", "cli.py")) as f:
+            return "off" if "ACCESS_LOG_OFF" in f.read() else os.devnull
 
     def publish(self, key, value):
         self.sender.sendto(json.dumps([key, value]).encode(), (GROUP, self.data_port))

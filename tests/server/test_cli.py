@@ -83,6 +83,20 @@ def test_access_log_combined_format_and_rotation(server_factory, tmp_path):
     assert '"GET /status?i=11 HTTP/1.1" 200 ' in line and line.endswith('"http://r/" "tester/1"')
 
 
+def test_access_log_off_writes_no_access_log(server_factory, monkeypatch, tmp_path):
+    """--access-log off: no line on stderr and no file called "off"; the
+    default (stderr) in the same test shows what the option takes away."""
+    monkeypatch.chdir(tmp_path)                 # a file named "off" would land here
+    logged, quiet = server_factory(), server_factory("--access-log", "off")
+    for s in (logged, quiet):
+        for i in range(3):
+            assert s.get("/status?n=%d" % i)[0] == 200
+        s.stop()
+    assert '"GET /status?n=2 HTTP/1.1" 200' in logged.stderr()
+    assert "GET /status" not in quiet.stderr()
+    assert not (tmp_path / "off").exists()
+
+
 def test_error_log_file_and_rotation(server_factory, tmp_path):
     log = tmp_path / "error.log"
     s = server_factory("--error-log", str(log), "--error-log-size", "300", "--error-log-count", "1")

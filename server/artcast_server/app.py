@@ -163,7 +163,7 @@ def create_app(hub, settings):
     async def artcast(request, key):
         # always answers a Response object (never a tuple): the server steps
         # this route itself once microdot has routed to it (listen.py)
-        problem = path_key_problem(key)
+        problem = None if key in hub.artcasts else path_key_problem(key)     # the hub holds only valid keys
         if problem is not None:
             return error(400, "Bad key: " + problem)
         media = pick_media(request, OFFERED)

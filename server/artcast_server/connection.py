@@ -23,7 +23,10 @@ connection until the answer has gone, and an answer that has not gone
 within WRITE_TIMEOUT aborts the connection.
 
 `encode()` and `parse_head()` are the two halves of the wire: a microdot
-Response to bytes, and a request head to its parts.
+Response to bytes, and a request head to its parts. `Heads` remembers what
+recent heads parsed to: a fleet of kits polling one key sends the same bytes
+after every datum (same key, same ETag, same headers), so after the first of
+them a head is one dict lookup, not a parse.
 """
 
 import asyncio
@@ -145,6 +148,36 @@ def parse_head(head):
                 raise BadHead(400, "malformed header line")
             store(fields, name.lower(), value.strip())
     return method, url, version[5:], fields
+
+
+class Heads:
+    """Request head bytes -> (method, url, version, fields, body length,
+    connection mode), for the last few hundred distinct heads (all of them forgotten when full: a stream of distinct
+    heads costs what it did without this). The answers are shared between
+    requests, so nothing may change a request's fields (nothing does: microdot
+    and the routes only read them)."""
+
+    SIZE = 256          # distinct heads remembered
+    LONGEST = 1024      # bytes: a longer head is parsed every time (and not kept)
+
+    def __init__(self):
+        self.parsed = {}
+
+    def parse(self, head):
+        """None for a blank line; BadHead for garbage (nothing kept). The body
+        length is None when it is unreadable (400)."""
+        parsed = self.parsed.get(head)
+        if parsed is None:
+            parsed = parse_head(head)
+            if parsed is None:
+                return None
+            method, url, version, fields = parsed
+            parsed = method, url, version, fields, _content_length(fields), wants_keep_alive(version, fields)
+            if len(head) <= self.LONGEST:
+                if len(self.parsed) >= self.SIZE:
+                    self.parsed.clear()
+                self.parsed[head] = parsed
+        return parsed
 
 
 def wants_keep_alive(version, fields):
@@ -273,14 +306,13 @@ class Connection(asyncio.Protocol):
             self.fail(431)
             return -1
         try:
-            parsed = parse_head(buffer[pos:end])
+            parsed = self.server.heads.parse(buffer[pos:end])
         except BadHead as exc:
             self.fail(exc.status)
             return -1
         if parsed is None:                  # a blank line between requests (RFC 9112 2.2)
             return start
-        fields = parsed[3]
-        length = _content_length(fields)
+        fields, length = parsed[3], parsed[4]
         if length is None:
             self.fail(400)
             return -1
@@ -300,7 +332,7 @@ class Connection(asyncio.Protocol):
         self.expect = None
         if self.tick is not None:
             self.server.deadlines.discard(self)
-        self.mode = wants_keep_alive(parsed[2], fields)
+        self.mode = parsed[5]
         self.server.dispatch(self, parsed, buffer[start:start + length])
         return start + length
 

@@ -24,6 +24,7 @@ import collections
 import time
 
 from artcast_core.etag import etag_for, etag_matches
+from artcast_core.keys import key_problem
 from artcast_core.longpoll import NO_DATUM
 from artcast_server.clock import ServerClock
 from artcast_server.deadlines import Deadlines
@@ -145,8 +146,14 @@ class Hub:
             self.unsigned += 1
 
     def _artcast(self, key):
+        """The key's record, made on its first datum or registration. Only a
+        valid key gets one (every feed checks keys already; this makes it a
+        rule of the hub, which the value route relies on)."""
         artcast = self.artcasts.get(key)
         if artcast is None:
+            if key_problem(key) is not None:
+                self.drop("bad-key")
+                return None
             if len(self.artcasts) >= self.max_keys:
                 self.drop("too-many-keys")
                 return None

@@ -26,7 +26,7 @@ import socket
 
 from microdot import Request, Response
 
-from artcast_server.connection import CLOSE, KEEP, KEEP_10, READING, Connection, encode
+from artcast_server.connection import CLOSE, KEEP, KEEP_10, READING, Connection, Heads, encode
 from artcast_server.deadlines import Deadlines
 from artcast_server.hub import Overloaded
 from artcast_server.proxies import client_address
@@ -76,6 +76,35 @@ def raise_open_files(wanted):
     return soft
 
 
+class Routes:
+    """microdot's find_route(), remembered per (method, path) for the last few
+    hundred paths (all forgotten when full). The URL map does not change once
+    the server runs, so the answer for a path does not either; a fleet
+    polling a few keys is routed by one dict lookup instead of trying the
+    patterns in turn. OPTIONS is not remembered (microdot answers it with a
+    handler built for the request)."""
+
+    SIZE = 256
+
+    def __init__(self, app):
+        self.app = app
+        self.found = {}
+
+    def find(self, request):
+        key = (request.method, request.path)
+        found = self.found.get(key)
+        if found is None:
+            handler, prefix, subapp = self.app.find_route(request)
+            if request.method == "OPTIONS":
+                return handler, prefix, subapp
+            if len(self.found) >= self.SIZE:
+                self.found.clear()
+            found = self.found[key] = handler, prefix, subapp, getattr(request, "url_args", None)
+            return handler, prefix, subapp
+        request.url_args = found[3]
+        return found[:3]
+
+
 class HTTPServer:
     """Serves a microdot app on a bound socket: one path for every request,
     in production and in the in-process tests."""
@@ -91,6 +120,8 @@ class HTTPServer:
         self.accept_backoff = 0.0
         self.accept_retry = None
         self.connections = {}           # every open Connection (for shutdown)
+        self.heads = Heads()            # recent request heads, parsed
+        self.routes = Routes(app)       # microdot's routing of recent paths
         self.deadlines = Deadlines(Connection.expire, hub.clock, hub.call_later)   # heads, idle, writes
         self.pending_log = []
         self.closing = []               # answered transports, closed after the fan-out
@@ -161,7 +192,7 @@ class HTTPServer:
 
     def dispatch(self, conn, parsed, body):
         """One parsed request -> its answer (or the connection parked in the hub)."""
-        method, url, version, fields = parsed
+        method, url, version, fields = parsed[:4]
         try:
             request = Request(self.app, conn.peer, method, url, version, fields, body=body)
         except (ValueError, IndexError, UnicodeError):
@@ -180,7 +211,7 @@ class HTTPServer:
         microdot's generic dispatch would only add its cost. Every other
         route goes through microdot's whole dispatch_request()."""
         app = self.app
-        handler, request.url_prefix, request.subapp = app.find_route(request)
+        handler, request.url_prefix, request.subapp = self.routes.find(request)
         if handler is self.value_route:
             request.route = handler
             coro = handler(request, **request.url_args)

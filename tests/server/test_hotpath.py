@@ -92,7 +92,9 @@ def test_value_route_is_routed_by_microdot_and_stepped_without_its_dispatch():
             assert (status.status_code, missing.status_code, bad.status_code) == (200, 404, 400)
             for res in (value, page, status, missing, bad):
                 assert res.headers["Access-Control-Allow-Origin"] == "*", res.raw[:200]
-            assert routed[:3] == ["/artcasts/t/k", "/artcasts/t/k", "/status"]
+            # each path routed once by the server (server.routes remembers it); other routes
+            # once more inside microdot's dispatch_request
+            assert routed == ["/artcasts/t/k", "/status", "/status", "/nothing-here", "/nothing-here"]
             assert dispatched == ["/status", "/nothing-here"]
     asyncio.run(go())
 
@@ -104,3 +106,76 @@ def test_header_fields_are_stored_lower_case_and_found_in_any_case():
     assert dict(fields) == {"if-none-match": '"e"', "accept": "text/plain"}
     assert fields.get("If-None-Match") == '"e"' and fields["Accept"] == "text/plain" and "accept" in fields
     assert fields.get("Referer", "-") == "-" and "Cookie" not in fields
+
+
+def test_recent_heads_are_parsed_once_and_the_memory_stays_bounded():
+    """A fleet sends the same head after every datum: parsed once, then found.
+    Distinct heads past Heads.SIZE empty it; a long head is never kept; a bad
+    head is refused every time and kept never."""
+    from artcast_server.connection import BadHead, Heads, parse_head
+    heads = Heads()
+    head = b"GET /artcasts/t/k HTTP/1.1\r\nHost: x\r\nIf-None-Match: \"e1\"\r\nConnection: close"
+    first = heads.parse(head)
+    assert first[:3] == ("GET", "/artcasts/t/k", "1.1") and first[3].get("if-none-match") == '"e1"'
+    assert first[4:] == (0, "close")                    # body length, connection mode
+    assert heads.parse(bytes(head)) is first            # the same bytes: no second parse
+    other = heads.parse(head.replace(b"e1", b"e2"))
+    assert other[3]["If-None-Match"] == '"e2"' and first[3]["If-None-Match"] == '"e1"'
+    for i in range(Heads.SIZE + 5):
+        heads.parse(b"GET /a/%d HTTP/1.1" % i)
+    assert len(heads.parsed) <= Heads.SIZE
+    long_head = b"GET /a HTTP/1.1\r\nUser-Agent: " + b"x" * Heads.LONGEST
+    assert heads.parse(long_head)[3]["user-agent"].startswith("xxx") and long_head not in heads.parsed
+    for _ in range(2):
+        try:
+            heads.parse(b"NONSENSE")
+            assert False, "a bad head was accepted"
+        except BadHead as exc:
+            assert exc.status == 400
+    assert b"NONSENSE" not in heads.parsed
+    assert heads.parse(b"GET /a HTTP/1.1\r\nContent-Length: x")[4] is None     # unreadable length: 400
+    assert parse_head(head)[3] == first[3]
+
+
+def test_routes_are_remembered_per_path_and_the_memory_stays_bounded():
+    """microdot routes each path once; its answer (handler and URL arguments)
+    is reused for the next request of that path, OPTIONS excepted."""
+    from microdot import Request
+
+    from artcast_server.listen import Routes
+    hub = Hub()
+    app = create_app(hub, Settings(poll_timeout=5))
+    calls = []
+    find_route = app.find_route
+    app.find_route = lambda request: calls.append((request.method, request.path)) or find_route(request)
+    routes = Routes(app)
+
+    def find(method, url):
+        request = Request(app, None, method, url, "1.1", {})
+        return routes.find(request), getattr(request, "url_args", None)
+
+    (handler, _, _), args = find("GET", "/artcasts/a/b?wait=1")
+    assert handler is app.value_route and args == {"key": "a/b"}
+    (again, _, _), args_again = find("GET", "/artcasts/a/b")
+    assert again is handler and args_again == {"key": "a/b"}
+    (other, _, _), other_args = find("GET", "/artcasts/c")
+    assert other is handler and other_args == {"key": "c"}
+    assert find("GET", "/nothing")[0][0] == 404 and find("GET", "/nothing")[0][0] == 404
+    find("OPTIONS", "/artcasts/a/b")
+    find("OPTIONS", "/artcasts/a/b")
+    assert calls == [("GET", "/artcasts/a/b"), ("GET", "/artcasts/c"), ("GET", "/nothing"),
+                     ("OPTIONS", "/artcasts/a/b"), ("OPTIONS", "/artcasts/a/b")]
+    for i in range(Routes.SIZE + 5):
+        find("GET", "/artcasts/k%d" % i)
+    assert len(routes.found) <= Routes.SIZE
+
+
+def test_the_hub_keeps_only_valid_keys():
+    """The value route skips the key check for a key the hub holds, so the hub
+    must never hold an invalid one, whoever feeds it (state file, NATS, ...)."""
+    hub = Hub()
+    assert hub.publish("a//b", 1, b'["a//b", 1]') is None
+    hub.register("../x", {"description": "d"})
+    hub.restore("a b", [(0, 1, b'["a b", 1]')])
+    assert hub.artcasts == {} and hub.dropped["bad-key"] == 3
+    assert hub.publish("a/b", 1, b'["a/b", 1]') is not None and list(hub.artcasts) == ["a/b"]

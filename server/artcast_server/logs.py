@@ -21,7 +21,6 @@ terminal of whoever tails the log).
 """
 
 import logging
-import logging.handlers
 import sys
 import time
 import traceback
@@ -34,7 +33,8 @@ WINDOW = 60.0
 
 def _handler(path, size, count):
     if path:
-        return logging.handlers.RotatingFileHandler(path, maxBytes=size, backupCount=count, encoding="utf-8")
+        from logging.handlers import RotatingFileHandler    # here: only a log file needs it (ms at start-up on a Pi)
+        return RotatingFileHandler(path, maxBytes=size, backupCount=count, encoding="utf-8")
     return logging.StreamHandler(sys.stderr)
 
 

@@ -24,7 +24,6 @@ and ignored, never fatal.
 import asyncio
 import json
 import os
-import tempfile
 import time
 
 from artcast_core.datagram import parse_datum, parse_registration
@@ -63,6 +62,7 @@ def encode(keys, now):
 
 def write_atomically(path, text):
     """Write `text` to `path` so that a crash leaves either the old file or the new one."""
+    import tempfile     # here, not at start-up: a few ms on a Pi, and only --state-file needs it
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".artcast-state-", dir=folder)
     try:

@@ -26,7 +26,7 @@ import socket
 
 from microdot import Request, Response
 
-from artcast_server.connection import CLOSE, KEEP, KEEP_10, READING, Connection, Heads, encode
+from artcast_server.connection import CLOSE, KEEP, KEEP_10, READ_SIZE, READING, Connection, Heads, encode
 from artcast_server.deadlines import Deadlines
 from artcast_server.hub import Overloaded
 from artcast_server.proxies import client_address
@@ -121,6 +121,7 @@ class HTTPServer:
         self.accept_retry = None
         self.connections = {}           # every open Connection (for shutdown)
         self.heads = Heads()            # recent request heads, parsed
+        self.read_buffer = memoryview(bytearray(READ_SIZE))     # every connection reads into it (connection.py)
         self.routes = Routes(app)       # microdot's routing of recent paths
         self.deadlines = Deadlines(Connection.expire, hub.clock, hub.call_later)   # heads, idle, writes
         self.pending_log = []

@@ -179,3 +179,40 @@ def test_the_hub_keeps_only_valid_keys():
     hub.restore("a b", [(0, 1, b'["a b", 1]')])
     assert hub.artcasts == {} and hub.dropped["bad-key"] == 3
     assert hub.publish("a/b", 1, b'["a/b", 1]') is not None and list(hub.artcasts) == ["a/b"]
+
+
+def test_connections_reading_into_the_shared_buffer_keep_their_own_bytes():
+    """Every connection reads into the server's one read buffer and keeps a
+    copy of what it read: two requests sent a few bytes at a time, turn about,
+    each get their own answer."""
+    async def go():
+        hub = Hub()
+        settings = Settings(poll_timeout=5)
+        server = HTTPServer(create_app(hub, settings), hub, settings)
+        sock = open_listen_socket("127.0.0.1", 0)
+        await server.start(sock)
+        hub.publish("one", 1, b'["one", 1]')
+        hub.publish("two", 2, b'["two", 2]')
+        loop = asyncio.get_running_loop()
+        clients = [socket.create_connection(sock.getsockname()) for _ in range(2)]
+        heads = [b"GET /artcasts/%s?wait=0 HTTP/1.1\r\nHost: x\r\n\r\n" % k for k in (b"one", b"two")]
+        for start in range(0, max(len(h) for h in heads), 5):
+            for c, head in zip(clients, heads):
+                if head[start:start + 5]:
+                    c.sendall(head[start:start + 5])
+                    await asyncio.sleep(0.002)      # let the server read this piece on its own
+        answers = []
+        for c in clients:
+            c.setblocking(False)
+            data = b""
+            while not data.endswith(b"\r\n\r\n1") and not data.endswith(b"\r\n\r\n2"):
+                try:
+                    data += await loop.sock_recv(c, 4096)
+                except BlockingIOError:
+                    await asyncio.sleep(0.01)
+            answers.append(data)
+            c.close()
+        assert answers[0].startswith(b"HTTP/1.1 200") and answers[0].endswith(b"\r\n\r\n1")
+        assert answers[1].startswith(b"HTTP/1.1 200") and answers[1].endswith(b"\r\n\r\n2")
+        await server.shutdown(grace=0.5)
+    asyncio.run(asyncio.wait_for(go(), 20))

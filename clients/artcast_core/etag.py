@@ -37,6 +37,8 @@ def etag_matches(header, etag):
     """
     if not header or etag is None:
         return False
+    if header == etag:          # what every Artcast client sends: one tag, as it was given
+        return True
     bare = etag.strip('"')
     for part in header.split(","):
         tag = part.strip()

@@ -82,6 +82,12 @@ class Artcast:
 
     def seen(self, header):
         """True when an If-None-Match header names one of this key's recent datums."""
+        if header[:1] == '"' == header[-1:] and "," not in header:
+            # one strong tag, as every Artcast client sends: a plain comparison per entry
+            for entry in self.history:
+                if entry[1] == header:
+                    return True
+            return False
         for entry in reversed(self.history):
             if etag_matches(header, entry[1]):
                 return True

@@ -63,6 +63,11 @@ def test_ordering_rule():
     assert hub.ready("o/k", '"0123456789abcdef"') is None   # unknown, maybe ahead: wait
     assert hub.ready("o/k", "*") is None
     assert hub.ready("o/k", None) is None                   # 2012: wait for the next
+    # every way of naming the older datum: one strong tag (the common, fast case), a
+    # bare tag, a list with an unknown tag first, weak in a list
+    for header in (old, old.strip('"'), '"ffffffffffffffff", ' + old, '"x", W/' + old):
+        assert hub.ready("o/k", header) is latest, header
+    assert hub.ready("o/k", '"' + old.strip('"')) is latest  # unterminated: still read as the tag
 
 
 def test_a_waiter_holding_the_datum_is_not_woken_by_it():

@@ -37,8 +37,8 @@ def etag_matches(header, etag):
     """
     if not header or etag is None:
         return False
-    if header == etag:          # what every Artcast client sends: one tag, as it was given
-        return True
+    if header[:1] == '"' == header[-1:] and "," not in header and etag[:1] == '"':
+        return header == etag   # one strong tag, as every Artcast client sends
     bare = etag.strip('"')
     for part in header.split(","):
         tag = part.strip()

@@ -116,6 +116,7 @@ def test_etag_derived_from_bytes():
     assert etag_matches(a, a) and etag_matches("W/" + a, a) and etag_matches(a.strip('"'), a)
     assert etag_matches('"zz", ' + a, a) and etag_matches("*", a)
     assert not etag_matches('"zz"', a) and not etag_matches("", a) and not etag_matches(None, a)
+    assert etag_matches(a, a.strip('"')) and not etag_matches('"', a)      # an unquoted stored tag; a lone quote
 
 
 def test_negotiation():

@@ -52,6 +52,28 @@ def test_history_memory_is_bounded_across_keys():
     assert all(hub.latest("h/k%02d" % k).value == 29 for k in range(5))
 
 
+def test_a_tag_leaves_the_known_set_with_its_entry():
+    """`tags` (the O(1) If-None-Match lookup) follows the ring through both
+    bounds: per key and the global byte budget; a repeated payload counts twice."""
+    hub = Hub(history=2)
+    first = publish(hub, "t/k", 1).etag
+    publish(hub, "t/k", 2)
+    assert hub.artcasts["t/k"].seen(first)
+    publish(hub, "t/k", 3)                                  # the per-key bound drops datum 1
+    assert not hub.artcasts["t/k"].seen(first)
+    assert set(hub.artcasts["t/k"].tags) == {etag for _, etag, _ in hub.history("t/k")}
+    same = publish(hub, "t/k", 3).etag                      # the same payload again: two entries, one tag
+    assert hub.artcasts["t/k"].tags[same] == 2
+    publish(hub, "t/k", 4)
+    assert hub.artcasts["t/k"].seen(same) and hub.artcasts["t/k"].tags[same] == 1
+    size = len(encode_datum("b/a", 10)) + ENTRY_COST
+    hub = Hub(history=100, history_bytes=3 * size)
+    old = publish(hub, "b/a", 10).etag
+    for key in ("b/b", "b/c", "b/d"):                       # the byte budget drops b/a's only entry
+        publish(hub, key, 10)
+    assert hub.history("b/a") == [] and not hub.artcasts["b/a"].seen(old) and hub.artcasts["b/a"].tags == {}
+
+
 def test_ordering_rule():
     hub = Hub()
     old = publish(hub, "o/k", 1).etag

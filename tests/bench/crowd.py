@@ -154,7 +154,10 @@ class Crowd:
             del self.by_fd[fd]
             sock.close()
             self.loop.call_later(0.05, self.connect, client)
-        if self.queue and self.connecting < self.concurrency:
+        # a queued connect that completes at once never comes back here, so keep
+        # starting them until the handshakes out reach the limit again (a single
+        # pop could leave the last queued clients waiting forever)
+        while self.queue and self.connecting < self.concurrency:
             self.connect(self.queue.popleft())
 
     def _read(self, fd, client):

@@ -2,42 +2,71 @@
 # (PROTOCOL.md, "Shared time and play-at").
 #
 # A client asks GET /clock and notes its own time just before sending (t0)
-# and when the answer is read (t1). The server read its clock somewhere in
-# between; assuming the middle, server ms S was local time t0 + rtt/2. The
-# error is at most rtt/2, so of the recent samples the one with the
-# SMALLEST round trip is the estimate (Cristian's algorithm, as NTP's
-# clock filter does). Every client type runs this same class: the Pi client,
-# the ESP32 firmware, and (as a C++ twin checked by the shared vectors,
-# tests/vectors/mapping.json "clock") the Arduino sketch.
+# and when the answer is read (t1). The server read its clock (S) somewhere
+# in between, so every sample BOUNDS the moment the server's clock reads S:
+# not before t0 (the request cannot arrive before it is sent) and not after
+# t1 (nor can the answer). Each sample's bounds are as loose as the
+# request's way there (the lower one) and the answer's way back (the upper
+# one). The estimate keeps the tightest lower bound of any sample and the
+# tightest upper bound of any sample, and takes the middle: the best way
+# there and the best way back may come from different round trips, so
+# with n samples the error shrinks about as 1/n, where taking the single
+# sample with the smallest round trip (Cristian's algorithm) shrinks as
+# 1/sqrt(n). When both come from one sample this IS that sample's
+# midpoint. Only the two bounds are kept: no list of samples.
+#
+# A kept bound grows less sure as it ages: the two clocks may run apart
+# (crystals; a Pi or a server without NTP), so a bound AGE ms old counts
+# as AGE // DRIFT_MS_PER_MS ms looser (50 ppm), both when a newer sample
+# competes with it and in the middle taken (NTP's clock filter ages its
+# samples the same way), and one older than twice the interval gives way
+# to any newer sample (drift beyond 50 ppm cannot keep a stale bound).
+# Bounds that cross (this is another server, or the clocks ran apart
+# faster still) are dropped for the new sample alone; after reconnected()
+# the first sample starts a fresh estimate (the link may now lead to
+# another server behind a balancer).
+#
+# Every client type runs this same rule: the Pi client and the ESP32
+# firmware this class, the Arduino sketch a C++ twin held to it by the
+# shared vectors (tests/vectors/mapping.json "clock").
 #
 # No clock is read here. Local times are milliseconds in the caller's
 # units; `diff(a, b)` is a - b and `add(t, ms)` is t + ms. On a board,
 # where time.ticks_ms() wraps, pass time.ticks_diff and time.ticks_add:
-# nothing here subtracts two local times any other way. A reference point
-# (local, server) is stored instead of an offset, so no wrapped number is
+# nothing here subtracts two local times any other way. Reference points
+# (local, server) are stored instead of offsets, so no wrapped number is
 # ever compared with a server time.
 #
 #   >>> est = ClockEstimator()
-#   >>> est.sample(1000, 5000040, 1100)      # rtt 100: server 5000040 ~ local 1050
+#   >>> est.sample(1000, 5000040, 1100)      # round trip 100: server 5000040 ~ local 1050
 #   True
-#   >>> est.sample(2000, 5001020, 2040)      # rtt 40: a better sample
+#   >>> est.sample(2000, 5001020, 2040)      # round trip 40: both bounds tighter
 #   True
 #   >>> est.to_local(5001500)                # server ms -> local ms
 #   2500
-#   >>> est.sample(3000, 5002000, 3300)      # rtt 300: kept, not used
+#   >>> est.sample(3000, 5002100, 3300)      # round trip 300, slow both ways: no tighter bound
 #   False
+#   >>> est.sample(4000, 5003010, 4300)      # round trip 300, but a fast way there
+#   True
+#   >>> est.rtt()                            # the bounds' width: 30 ms (no one round trip was this short)
+#   30
+#   >>> est.to_local(5003500)                # 4000 + 15 (half the width) + 490
+#   4505
 
-# Samples remembered; the best of these is the estimate. With one sample a
-# minute this forgets a sample after 5 minutes, which bounds how much clock
-# drift (tens of ppm: a few ms an hour) an old best sample can carry.
-WINDOW = 5
 # A round trip longer than this (ms) says nothing useful about the offset.
 MAX_RTT_MS = 5000
-# Samples taken back to back on (re)connect, then one every INTERVAL_MS;
-# after a failed /clock request, the next try RETRY_MS later.
-BURST = 3
+# Samples come in bursts of BURST, SPACING_MS apart (delays on Wi-Fi come
+# in spells: a busy channel, retries, a power-save beacon; apart, the
+# samples' luck is less alike): on (re)connect, then every INTERVAL_MS;
+# after a failed /clock request, the next try RETRY_MS later. With the
+# 0-10 ms of jitter each way of tests/bench/skew.py, a burst of 8 puts 30
+# kits' estimates within about 3 ms of each other (3 samples: about 6 ms).
+BURST = 8
+SPACING_MS = 250
 INTERVAL_MS = 60000
 RETRY_MS = 5000
+# How fast two clocks may run apart: 50 ppm, 1 ms per 20 s.
+DRIFT_MS_PER_MS = 20000
 
 
 def _diff(a, b):
@@ -48,44 +77,75 @@ def _add(t, ms):
     return t + ms
 
 
+def _half(w):
+    # Whole ms stay whole (ticks_add needs an int; the vectors and the C++
+    # twin floor them); the Pi's float ms keep their fraction.
+    return w // 2 if isinstance(w, int) else w / 2
+
+
 class ClockEstimator:
     """Estimate the server's clock from GET /clock round trips.
 
-    sample(t0, server_ms, t1) -> True when that sample is now the estimate.
+    sample(t0, server_ms, t1) -> True when that sample changed the estimate.
     to_local(server_ms) -> local ms (None before the first good sample).
     due(now) -> True when a new sample should be taken (the shells ask).
     """
 
-    def __init__(self, window=WINDOW, interval_ms=INTERVAL_MS, burst=BURST, diff=_diff, add=_add):
-        self.window = window
+    def __init__(self, interval_ms=INTERVAL_MS, burst=BURST, spacing_ms=SPACING_MS, diff=_diff, add=_add):
         self.interval_ms = interval_ms
         self.burst = burst
+        self.spacing_ms = spacing_ms
         self.diff = diff
         self.add = add
-        self.samples = []       # (rtt, local_mid, server_ms), oldest first
-        self.best = None        # one of samples
-        self.wanted = burst     # samples still wanted back to back
+        self.low = None         # (t0, server_ms): the tightest "not before" bound
+        self.high = None        # (t1, server_ms): the tightest "not after" bound
+        self.best = None        # (width ms, local, server_ms): server_ms is read at local
+        self.fresh = True       # the next sample starts a new estimate
+        self.taken = 0          # samples taken in this burst (0: none under way)
         self.next = None        # local time the next sample is due (None: now)
 
     def sample(self, t0, server_ms, t1):
         """Local t0 before sending, the server's ms, local t1 after reading."""
-        if self.wanted > 0:
-            self.wanted -= 1
-        self.next = t1 if self.wanted > 0 else self.add(t1, self.interval_ms)
-        rtt = self.diff(t1, t0)
-        if rtt < 0 or rtt > MAX_RTT_MS:
+        self.taken += 1
+        if self.taken < self.burst:
+            self.next = self.add(t1, self.spacing_ms)
+        else:
+            self.taken = 0
+            self.next = self.add(t1, self.interval_ms)
+        diff = self.diff
+        if not 0 <= diff(t1, t0) <= MAX_RTT_MS:
             return False
-        entry = (rtt, self.add(t0, rtt // 2), server_ms)
-        samples = self.samples
-        samples.append(entry)
-        if len(samples) > self.window:
-            samples.pop(0)
-        best = samples[0]
-        for s in samples:
-            if s[0] <= best[0]:     # ties go to the newer sample: less drift
-                best = s
-        self.best = best
-        return best is entry
+        low, high = self.low, self.high
+        loose_low = loose_high = 0       # ms an old bound is loosened for its age
+        if self.fresh:
+            use_low = use_high = True
+        else:
+            # Each old bound, moved to the new sample's server time and
+            # loosened for its age, against the new one (a tie: the newer).
+            # One too old, or whose age reads negative (older than the
+            # wrap), is replaced.
+            limit = 2 * self.interval_ms
+            age = diff(t0, low[0])
+            loose_low = age // DRIFT_MS_PER_MS
+            use_low = not 0 <= age <= limit or age - (server_ms - low[1]) + loose_low >= 0
+            age = diff(t1, high[0])
+            loose_high = age // DRIFT_MS_PER_MS
+            use_high = not 0 <= age <= limit or (server_ms - high[1]) - age + loose_high >= 0
+            if not (use_low or use_high):
+                return False
+        if use_low:
+            low, loose_low = (t0, server_ms), 0
+        if use_high:
+            high, loose_high = (t1, server_ms), 0
+        # Width: the (loosened) upper bound minus the (loosened) lower one,
+        # at the lower one's server time.
+        width = diff(high[0], low[0]) - (high[1] - low[1]) + loose_low + loose_high
+        if width < 0:                   # the bounds crossed: start again from this sample
+            low, high, loose_low = (t0, server_ms), (t1, server_ms), 0
+            width = diff(t1, t0)
+        self.low, self.high, self.fresh = low, high, False
+        self.best = (width, self.add(low[0], _half(width) - loose_low), low[1])
+        return True
 
     def to_local(self, server_ms):
         """The local time at which the server's clock reads `server_ms`."""
@@ -95,7 +155,8 @@ class ClockEstimator:
         return self.add(best[1], server_ms - best[2])
 
     def rtt(self):
-        """Round trip (ms) of the sample in use: the estimate's error is at most half of it."""
+        """Width (ms) of the estimate's bounds, a round trip's worth: the
+        estimate is off by at most half of it (plus drift)."""
         return None if self.best is None else self.best[0]
 
     def failed(self, now, retry_ms=RETRY_MS):
@@ -117,7 +178,8 @@ class ClockEstimator:
 
     def reconnected(self, now):
         """The link came back (maybe to another server behind a balancer,
-        maybe after the board slept): take a fresh burst now. The old
-        samples stay until newer ones push them out of the window."""
-        self.wanted = self.burst
+        maybe after the board slept for days): take a fresh burst now. The
+        old estimate stays in use until the burst's first sample replaces it."""
+        self.taken = 0
         self.next = now
+        self.fresh = True

@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["motion", "output", "runtime"]
+MODULES = ["clock", "motion", "output", "runtime"]
 
 
 def comment_examples(module):

@@ -8,7 +8,8 @@ import pytest
 from support.micropython import CORE_PATH, run_micropython, run_test_module
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-MODULES = ["test_core_vectors.py", "test_core_piece.py", "test_core_motion.py", "test_core_runtime.py"]
+MODULES = ["test_core_vectors.py", "test_core_piece.py", "test_core_motion.py", "test_core_runtime.py",
+           "test_core_clock.py"]
 
 
 @pytest.mark.parametrize("module", MODULES)

@@ -58,9 +58,10 @@ def test_every_clock_vector_matches():
 
 def test_a_wrong_clock_expectation_is_caught():
     spoiled = {"name": "spoiled", "steps": [{"sample": [0, 1000, 10], "used": True},
-                                            {"to_local": [1000, 6]}, {"due": [10, False]}]}
+                                            {"to_local": [1000, 6]}, {"due": [10, True]}, {"rtt": 9}]}
     assert run_clock_case(spoiled) == ["spoiled step 1: to_local is 5, expected 6",
-                                       "spoiled step 2: due is True, expected False"]
+                                       "spoiled step 2: due is False, expected True",
+                                       "spoiled step 3: rtt is 10, expected 9"]
 
 
 def test_play_at_vectors_cover_held_late_and_unsynced():

@@ -158,6 +158,10 @@ def run_clock_case(case):
             got = est.to_local(step["to_local"][0])
             if got != step["to_local"][1]:
                 problems.append("%s step %d: to_local is %r, expected %r" % (name, i, got, step["to_local"][1]))
+        elif "rtt" in step:
+            got = est.rtt()
+            if got != step["rtt"]:
+                problems.append("%s step %d: rtt is %r, expected %r" % (name, i, got, step["rtt"]))
         elif "due" in step:
             got = est.due(step["due"][0])
             if got != step["due"][1]:

@@ -146,6 +146,9 @@ def clock_commands(case):
             lines.append("TOLOCAL %d" % step["to_local"][0])
             local = step["to_local"][1]
             expect.append("LOCAL " + ("null" if local is None else str(local)))
+        elif "rtt" in step:
+            lines.append("RTT")
+            expect.append("RTT " + ("null" if step["rtt"] is None else str(step["rtt"])))
         elif "due" in step:
             lines.append("ISDUE %d" % step["due"][0])
             expect.append("ISDUE %d" % step["due"][1])

@@ -103,8 +103,9 @@ static bool frame_now = false;
 
 // Shared time for play-at (PROTOCOL.md): the server's clock in millis().
 // Nothing is asked until a value carries a play-at (a plain artcast, or a
-// 2012 server, sees no /clock request); then three samples, again after
-// every reconnect, and one every ARTCAST_CLOCK_INTERVAL_MS.
+// 2012 server, sees no /clock request); then a burst of BURST samples
+// SPACING_MS apart, again after every reconnect, and one every
+// ARTCAST_CLOCK_INTERVAL_MS (artcast_clock.h).
 static artcast::ClockEstimator server_clock(32, ARTCAST_CLOCK_INTERVAL_MS);
 static bool clock_used = false;
 static unsigned long late_seen = 0;

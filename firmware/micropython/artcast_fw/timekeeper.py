@@ -11,8 +11,9 @@
 #
 # Nothing is asked until the first value with a play-at arrives (that one
 # is shown at once): a board following plain artcasts, or a 2012 server,
-# sees no /clock request at all. From then on: three samples back to back
-# (and again whenever the link comes back), then one every INTERVAL_MS.
+# sees no /clock request at all. From then on: a burst of BURST samples
+# SPACING_MS apart (artcast_core.clock; again whenever the link comes
+# back), then one every INTERVAL_MS.
 # One sample is a small blocking exchange (TIMEOUT_S at most, a few ms on
 # a LAN): the loop's animation pauses for that round trip; the heap sees
 # one socket and a ~200-byte answer.

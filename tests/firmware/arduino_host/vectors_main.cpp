@@ -15,6 +15,7 @@
 //   SAMPLE <t0> <server ms> <t1>          -> "USED 0|1"
 //   TOLOCAL <server ms>                   -> "LOCAL <ms>" or "LOCAL null"
 //   ISDUE <now>                           -> "ISDUE 0|1"
+//   RTT                                   -> "RTT <width ms>" or "RTT null"
 //   FAILED <now> / RECONNECTED <now>
 
 #include <stdio.h>
@@ -79,6 +80,9 @@ int main() {
       unsigned long local;
       if (clock_est.to_local(atoll(line + 8), local)) printf("LOCAL %lu\n", local);
       else printf("LOCAL null\n");
+    } else if (strcmp(line, "RTT") == 0) {
+      if (clock_est.has_estimate()) printf("RTT %ld\n", clock_est.rtt());
+      else printf("RTT null\n");
     } else if (strncmp(line, "ISDUE ", 6) == 0) {
       printf("ISDUE %d\n", clock_est.due(strtoul(line + 6, 0, 10)) ? 1 : 0);
     } else if (strncmp(line, "FAILED ", 7) == 0) {

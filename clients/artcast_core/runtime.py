@@ -170,6 +170,10 @@ class PieceRuntime:
             pending.pop(0)
             self.dropped += 1
 
+    def soonest(self):
+        """The moment (shell's time) the soonest held value is due, or None."""
+        return self.pending[0][0] if self.pending else None
+
     def next_due(self, now):
         """Seconds until the soonest held value is due (0 when it is), or
         None when nothing is held: the shell sleeps no longer than this."""

@@ -9,7 +9,8 @@ the backend clock's time, changed device states come back through one
 write call. This shell adds the asyncio side: one follow() task per
 distinct key (outputs sharing a key share the poll), a frame task that
 runs FPS times a second while anything moves and not at all when nothing
-does (and wakes exactly when a held play-at value is due), the clock
+does (and wakes exactly when a held play-at value is due: SETTLE_S before
+it, then the clock's settle()), the clock
 samples for play-at (shared_time.py), logging, and the listeners the
 --simulate views hang on.
 """
@@ -28,6 +29,10 @@ from artcast_kinetic.shared_time import _first, keep_time, local_ms
 log = logging.getLogger("artcast.kinetic")
 
 FPS = 50
+# A held play-at value: the frame task sleeps until this long before its
+# moment, then settles the rest on the clock (backends/clock.py), which
+# wakes within ~0.1 ms where asyncio's sleep may be a ms late.
+SETTLE_S = 0.002
 
 
 class PieceRunner:
@@ -138,10 +143,12 @@ class PieceRunner:
         self._wake = asyncio.Event()
         while True:
             due = self.runtime.next_due(self.clock.now())
-            if self.moving():
-                await self.clock.sleep(1.0 / self.fps if due is None else min(due, 1.0 / self.fps))
+            if due is not None and due <= SETTLE_S + 1e-6:    # (float rounding)
+                await self.clock.settle(due)        # the last stretch (0: none)
+            elif self.moving():
+                await self.clock.sleep(1.0 / self.fps if due is None else min(due - SETTLE_S, 1.0 / self.fps))
             elif due is not None:
-                await _first(self.clock.sleep(due), self._wake.wait())
+                await _first(self.clock.sleep(due - SETTLE_S), self._wake.wait())
             else:
                 await self._wake.wait()
             self._wake.clear()

@@ -50,6 +50,7 @@ from support.net import http_get  # noqa: E402
 from targets import GROUP, REPO, Artcast, env_with_sources  # noqa: E402
 
 sys.path.insert(0, os.path.join(REPO, "clients"))
+from artcast_core.clock import BURST, SPACING_MS  # noqa: E402
 from artcast_core.datagram import encode_datum  # noqa: E402
 
 KEY = "bench/skew"
@@ -237,7 +238,10 @@ async def main(args):
         # The first value with a play-at starts the kits' clock samples.
         send(target, KEY, 999, args.delay)
         await wait_until(lambda: all(k.first_write(999) is not None for k in kits), 30, "the warm-up value")
-        await asyncio.sleep(3.0)
+        # Time for every kit's burst of clock samples: each is due SPACING_MS
+        # after the last and takes up to two round trips (the firmware
+        # connects for each), 4 x the largest one-way delay.
+        await asyncio.sleep(BURST * (SPACING_MS + 4 * args.max_delay_ms) / 1000.0 + 1.0)
         timed = list(range(101, 101 + args.datums))
         log("datums with play-at (delay %.2f s)" % args.delay)
         spread_timed, errors, missing_timed = await skew_phase(target, kits, timed, args.delay,

@@ -100,3 +100,55 @@ def test_timekeeper_loads_with_the_first_play_at():
     proc = run_micropython(code=LAZY % cfg, micropypath=[STUBS, FIRMWARE])
     assert proc.returncode == 0, proc.stderr + proc.stdout
     assert proc.stdout.split("\n")[:3] == ["False None", "False None", "True True True 1"], proc.stdout
+
+
+SETTLE = """
+import json
+from artcast_fw import config
+from artcast_fw.outputs import Outputs, SETTLE_MS, SETTLE_US
+
+us = [1000000]                      # the board's time in microseconds
+steps = [0]
+
+
+def clock():                        # ticks_ms
+    return us[0] // 1000
+
+
+def sleep_us(n):
+    steps[0] += 1
+    us[0] += n
+
+
+def frozen_sleep_us(n):             # a clock that never moves: settle() still ends
+    steps[0] += 1
+
+
+class SameClock:                    # server ms == ticks
+    def to_local(self, server_ms):
+        return server_ms
+
+
+outs = Outputs(config.check_piece(json.loads(%r)), clock=clock, estimator=SameClock())
+outs.on_value("k/sync", True, 1010)         # due at ticks 1010
+print(outs.tick(clock()), outs.settle(sleep_us), steps[0])      # woken SETTLE_MS early; not yet
+us[0] = 1008400                             # the loop woke 1.6 ms before the moment
+print(outs.settle(sleep_us), us[0], steps[0])
+outs.tick(clock())
+print(outs.runtime.outputs[0].last, outs.runtime.late)
+outs.on_value("k/sync", False, 1012)
+us[0] = 1010500
+steps[0] = 0
+print(outs.settle(frozen_sleep_us), steps[0] == SETTLE_MS * 1000 // SETTLE_US + 5)
+"""
+
+
+def test_the_last_stretch_before_a_play_at_is_slept_in_short_steps():
+    # A poll's ms timeout wakes up to a ms late: the loop is woken
+    # SETTLE_MS early and settle() sleeps SETTLE_US steps until ticks_ms
+    # reaches the moment (fake clock: nothing sleeps), bounded however the
+    # clock behaves.
+    cfg = json.dumps({"server": "http://127.0.0.1:9", "outputs": [SYNCED]})
+    proc = run_micropython(code=SETTLE % cfg, micropypath=[STUBS, FIRMWARE])
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    assert proc.stdout.split("\n")[:4] == ["8 False 0", "True 1010000 16", "True 0", "True True"], proc.stdout

@@ -5,10 +5,13 @@ Nothing sleeps: the held value waits for clock.advance()."""
 import asyncio
 import time
 
+import pytest
+
 from artcast_core.clock import SPACING_MS, ClockEstimator
 from artcast_core.datagram import encode_datum
 from artcast_core.piece import check_piece
 from artcast_kinetic.backends.simulate import SimulatedBackend
+from artcast_kinetic.runner import SETTLE_S
 from artcast_kinetic.shared_time import keep_time
 
 SYNCED = {"key": "k/sync", "device": {"type": "pin", "pin": 17}, "mapping": {"type": "direct"}}
@@ -58,9 +61,14 @@ def test_a_value_is_held_until_its_play_at_then_shown(server, live, clock):
     assert synced.state is False                # held
     lr.advance(1.9)
     assert synced.state is False
-    lr.advance(0.1)
+    # The frame task wakes SETTLE_S early and settles the rest on the
+    # clock (a real clock: a short precise sleep, not asyncio's whole ms).
+    lr.advance(0.1 - SETTLE_S)
+    lr.wait_for(lambda: clock.settled, what="the last stretch")
+    assert synced.state is False and clock.settled == [pytest.approx(SETTLE_S)]
+    lr.advance(SETTLE_S + 1e-9)                 # (a hair more: float sums of the steps)
     lr.wait_for(lambda: synced.state is True, what="the due moment")
-    assert synced.history[-1][0] == start_s + 2.0   # written at the play-at, on the backend clock
+    assert synced.history[-1][0] == pytest.approx(start_s + 2.0)   # written at the play-at, on the backend clock
     assert lr.runner.runtime.late == 0
 
 

@@ -164,6 +164,8 @@ class App:
         if self.frames_off_until is None or time.ticks_diff(now, self.frames_off_until) >= 0:
             self.frames_off_until = None
             if self.outputs is not None:
+                if self.outputs.settle():     # a play-at within SETTLE_MS: slept to it
+                    now = time.ticks_ms()
                 frame = self.outputs.tick(now)
         if frame is not None and frame < wait:
             wait = frame

@@ -13,7 +13,10 @@
 #
 # Play-at: on_value gets the value's Artcast-Play-At (server ms) too; the
 # estimator (timekeeper.py) turns it into ticks_ms and the runtime holds
-# the value until then. tick() then asks to be called again exactly then.
+# the value until then. tick() asks to be called again SETTLE_MS before
+# that moment and settle() sleeps the rest in short steps watching
+# ticks_ms: a poll's ms timeout wakes up to a ms late (on the ESP32 it
+# waits in RTOS ticks), these steps within ~0.1 ms of the moment.
 
 import time
 
@@ -24,6 +27,10 @@ from artcast_fw import config, devices
 # 50 frames a second while a fade or slew is under way: smooth to the eye
 # and for a servo, and cheap for the ESP32.
 FRAME_MS = 20
+# The last stretch before a held value's moment (ms), slept in steps of
+# SETTLE_US: at most SETTLE_MS of the loop per value, sockets unpolled.
+SETTLE_MS = 2
+SETTLE_US = 100
 
 
 def make_device(spec):
@@ -109,12 +116,27 @@ class Outputs:
         runtime = self.runtime
         runtime.frame(now)
         wait = FRAME_MS if runtime.moving() else None
-        due = runtime.next_due(now)
-        if due is not None:
-            due = int(due * 1000)
+        held = runtime.soonest()
+        if held is not None:
+            due = time.ticks_diff(held, now) - SETTLE_MS    # woken early: settle() finishes
+            if due < 0:
+                due = 0
             if wait is None or due < wait:
                 wait = due
         return wait
+
+    def settle(self, sleep_us=time.sleep_us):
+        """When a held value is due within SETTLE_MS: sleep until it is, in
+        SETTLE_US steps (bounded, whatever the clock does). -> True if it slept."""
+        held = self.runtime.soonest()
+        clock = self.clock
+        if held is None or not 0 < time.ticks_diff(held, clock()) <= SETTLE_MS:
+            return False
+        for _ in range(SETTLE_MS * 1000 // SETTLE_US + 5):
+            sleep_us(SETTLE_US)
+            if time.ticks_diff(held, clock()) <= 0:
+                break
+        return True
 
     def close(self):
         """Park every output (strip dark, servo released, pins off)."""

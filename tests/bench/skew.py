@@ -17,8 +17,8 @@ then p50 / p99 / max of that spread over the datums; first plain datums
 ([key, value, {"delay": D}]). With play-at it also prints how far each
 write was from the play-at itself (through this process's own /clock
 estimate). Every clock here is CLOCK_MONOTONIC: CPython's time.monotonic()
-and the unix port's ticks_ms (ms resolution: the firmware's figures carry
-up to 1 ms of rounding).
+and the unix port's ticks_ms (the board's own clock, whole ms) and
+ticks_us (its device writes are recorded in us, ARTCAST_RECORD_US).
 
 End to end: one firmware kit and one Pi kit without a proxy; the datagram
 is sent at time t, the kit's device write (the recording hardware
@@ -86,7 +86,8 @@ class Kit:
                 json.dump({"wifi": {"ssid": "bench", "password": "benchmark"}, "server": url,
                            "outputs": [output], "setup_button": None}, f)
             env = dict(os.environ, MICROPYPATH=":".join([STUBS, FIRMWARE, os.path.join(REPO, "clients")]),
-                       ARTCAST_RECORD=self.record, STUB_WIFI_DOWN=os.path.join(self.dir, "wifi-down"))
+                       ARTCAST_RECORD=self.record, ARTCAST_RECORD_US="1",
+                       STUB_WIFI_DOWN=os.path.join(self.dir, "wifi-down"))
             cmd = [micropython_command(), os.path.join(FIRMWARE, "main.py")]
         else:
             piece = os.path.join(self.dir, "piece.json")

@@ -132,23 +132,23 @@ class SameClock:                    # server ms == ticks
 outs = Outputs(config.check_piece(json.loads(%r)), clock=clock, estimator=SameClock())
 outs.on_value("k/sync", True, 1010)         # due at ticks 1010
 print(outs.tick(clock()), outs.settle(sleep_us), steps[0])      # woken SETTLE_MS early; not yet
-us[0] = 1008400                             # the loop woke 1.6 ms before the moment
+us[0] = 1008400                             # the loop woke 1.6 ms before the moment: to its middle
 print(outs.settle(sleep_us), us[0], steps[0])
 outs.tick(clock())
 print(outs.runtime.outputs[0].last, outs.runtime.late)
 outs.on_value("k/sync", False, 1012)
 us[0] = 1010500
 steps[0] = 0
-print(outs.settle(frozen_sleep_us), steps[0] == SETTLE_MS * 1000 // SETTLE_US + 5)
+print(outs.settle(frozen_sleep_us), steps[0] == 1 + 1000 // SETTLE_US + 5)
 """
 
 
 def test_the_last_stretch_before_a_play_at_is_slept_in_short_steps():
     # A poll's ms timeout wakes up to a ms late: the loop is woken
-    # SETTLE_MS early and settle() sleeps SETTLE_US steps until ticks_ms
-    # reaches the moment (fake clock: nothing sleeps), bounded however the
-    # clock behaves.
+    # SETTLE_MS early and settle() sleeps to the ms before, then SETTLE_US
+    # steps until ticks_ms reaches the moment, then to the middle of that
+    # ms (fake clock: nothing sleeps), bounded however the clock behaves.
     cfg = json.dumps({"server": "http://127.0.0.1:9", "outputs": [SYNCED]})
     proc = run_micropython(code=SETTLE % cfg, micropypath=[STUBS, FIRMWARE])
     assert proc.returncode == 0, proc.stderr + proc.stdout
-    assert proc.stdout.split("\n")[:4] == ["8 False 0", "True 1010000 16", "True 0", "True True"], proc.stdout
+    assert proc.stdout.split("\n")[:4] == ["8 False 0", "True 1010500 8", "True 0", "True True"], proc.stdout

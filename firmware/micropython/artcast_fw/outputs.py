@@ -28,9 +28,13 @@ from artcast_fw import config, devices
 # and for a servo, and cheap for the ESP32.
 FRAME_MS = 20
 # The last stretch before a held value's moment (ms), slept in steps of
-# SETTLE_US: at most SETTLE_MS of the loop per value, sockets unpolled.
+# SETTLE_US for its last ms, then TICK_MIDDLE_US more: a ticks_ms value
+# stands for its whole millisecond (the clock samples' t0 and t1 were
+# floored too), so its middle is the moment. At most SETTLE_MS + 0.5 ms
+# of the loop per value, sockets unpolled.
 SETTLE_MS = 2
 SETTLE_US = 100
+TICK_MIDDLE_US = 500
 
 
 def make_device(spec):
@@ -126,15 +130,21 @@ class Outputs:
         return wait
 
     def settle(self, sleep_us=time.sleep_us):
-        """When a held value is due within SETTLE_MS: sleep until it is, in
-        SETTLE_US steps (bounded, whatever the clock does). -> True if it slept."""
+        """When a held value is due within SETTLE_MS: sleep until it is
+        (whole ms at once while at least one is left, then SETTLE_US steps:
+        a few wake-ups, bounded whatever the clock does), then to the middle
+        of that ms. -> True if it slept."""
         held = self.runtime.soonest()
         clock = self.clock
-        if held is None or not 0 < time.ticks_diff(held, clock()) <= SETTLE_MS:
+        left = -1 if held is None else time.ticks_diff(held, clock())
+        if not 0 < left <= SETTLE_MS:
             return False
-        for _ in range(SETTLE_MS * 1000 // SETTLE_US + 5):
+        if left > 1:
+            sleep_us((left - 1) * 1000)       # still inside the ms before the moment
+        for _ in range(1000 // SETTLE_US + 5):
             sleep_us(SETTLE_US)
             if time.ticks_diff(held, clock()) <= 0:
+                sleep_us(TICK_MIDDLE_US)
                 break
         return True
 

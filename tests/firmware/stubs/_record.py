@@ -5,6 +5,10 @@
 # once so the pytest side can read it while the firmware runs.
 #
 #   record("pwm", 17, 4915)   ->  [123456, "pwm", 17, 4915]
+#
+# With $ARTCAST_RECORD_US set, the time is ticks_us() / 1000 (ms with a
+# fraction, the same CLOCK_MONOTONIC on the unix port): the skew benchmark
+# compares board writes with the Pi client's float times.
 
 import json
 import os
@@ -12,6 +16,7 @@ import time
 
 _path = os.getenv("ARTCAST_RECORD")
 _file = open(_path, "a") if _path else None
+_us = bool(os.getenv("ARTCAST_RECORD_US"))
 
 
 def record(kind, *args):
@@ -20,7 +25,8 @@ def record(kind, *args):
     # One write per record, newline included: the test reads the file while
     # it grows, and must never see a record without its newline followed
     # by a bare "\n" (fwboard.Board.records).
-    _file.write(json.dumps([time.ticks_ms(), kind] + list(args)) + "\n")
+    now = time.ticks_us() / 1000 if _us else time.ticks_ms()
+    _file.write(json.dumps([now, kind] + list(args)) + "\n")
     _file.flush()
 
 

@@ -59,9 +59,11 @@ MAX_RTT_MS = 5000
 # in spells: a busy channel, retries, a power-save beacon; apart, the
 # samples' luck is less alike): on (re)connect, then every INTERVAL_MS;
 # after a failed /clock request, the next try RETRY_MS later. With the
-# 0-10 ms of jitter each way of tests/bench/skew.py, a burst of 8 puts 30
-# kits' estimates within about 3 ms of each other (3 samples: about 6 ms).
-BURST = 8
+# 0-10 ms of jitter each way of tests/bench/skew.py, a burst puts 30 kits'
+# estimates within about 2 ms of each other with 16 samples (simulated; 8:
+# about 3 ms; 3 samples, smallest round trip: about 7 ms). 16 requests a
+# minute are nothing to a server holding long-polls.
+BURST = 16
 SPACING_MS = 250
 INTERVAL_MS = 60000
 RETRY_MS = 5000

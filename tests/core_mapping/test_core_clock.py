@@ -92,8 +92,10 @@ def test_the_truth_always_lies_within_half_the_bounds_width():
 
 def test_a_burst_puts_kits_closer_than_the_smallest_round_trip_of_it():
     # The benchmark's network (tests/bench/skew.py): 0-10 ms of jitter each
-    # way. Over 200 kits, the tightest bounds of a burst of 8 land much
-    # closer to the truth than the one sample with the smallest round trip.
+    # way. Over 200 kits, the tightest bounds of a burst (16 samples) land
+    # much closer to the truth than its one sample with the smallest round
+    # trip (2.1 ms against 4.4 at worst, within 2.8 ms of each other
+    # against 6.5).
     rng = Lcg(15)
     ours, cristian = [], []
     for _ in range(200):
@@ -103,8 +105,8 @@ def test_a_burst_puts_kits_closer_than_the_smallest_round_trip_of_it():
         rtt, t0, server_ms, t1 = min(kit.samples)
         cristian.append(kit.error(x, t0 + rtt / 2 + (x - server_ms)))
     worst = max(abs(e) for e in ours)
-    assert worst <= 3.5 and worst <= 0.7 * max(abs(e) for e in cristian), (worst, max(cristian))
-    assert max(ours) - min(ours) <= 5.0
+    assert worst <= 2.5 and worst <= 0.6 * max(abs(e) for e in cristian), (worst, max(cristian))
+    assert max(ours) - min(ours) <= 3.5
 
 
 def worst_error(ppm, hours, interval_ms=60000, kits=4):

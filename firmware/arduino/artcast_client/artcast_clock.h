@@ -29,7 +29,7 @@ namespace artcast {
 class ClockEstimator {
  public:
   static const long MAX_RTT_MS = 5000;
-  static const int BURST = 8;
+  static const int BURST = 16;
   static const unsigned long SPACING_MS = 250UL;
   static const unsigned long INTERVAL_MS = 60000UL;
   static const unsigned long RETRY_MS = 5000UL;

@@ -181,14 +181,14 @@ async def skew_phase(target, kits, values, delay, interval, to_local):
     spreads, errors, missing = [], [], 0
     for v in values:
         times = []
-        for kit in kits:
+        for i, kit in enumerate(kits):
             t = kit.first_write(v)
             if t is None:
                 missing += 1
             else:
                 times.append(t)
                 if v in dues:
-                    errors.append((kit.kind, t - dues[v]))
+                    errors.append((kit.kind, i, t - dues[v]))
         if len(times) > 1:
             spreads.append(max(times) - min(times))
     return spreads, errors, missing
@@ -252,9 +252,22 @@ async def main(args):
         report.append(("skew across %d kits, play-at %.2f s: p50 / p99 / max spread (ms)" % (len(kits), args.delay),
                        figures(spread_timed), "%d writes missing" % missing_timed))
         report.append(("play-at: write time minus play-at (absolute), per kit and datum: p50 / p99 / max (ms)",
-                       figures([abs(e) for _, e in errors]), "through this process's own /clock estimate"))
+                       figures([abs(e) for _, _, e in errors]), "through this process's own /clock estimate"))
+        # Each kit's median error is its clock estimate's (constant while no
+        # new sample comes); what is left per datum is its wake-up.
+        per_kit = {}
+        for _, i, e in errors:
+            per_kit.setdefault(i, []).append(e)
+        medians = dict((i, percentile(es, 50)) for i, es in per_kit.items())
+        if medians:
+            report.append(("play-at, each kit's median error: range across kits (ms)",
+                           "%.1f" % (max(medians.values()) - min(medians.values())),
+                           "the clock estimates' part of the spread"))
+            rest = [abs(e - medians[i]) for _, i, e in errors]
+            report.append(("play-at, error minus the kit's median, absolute: p50 / p99 / max (ms)", figures(rest),
+                           "the wake-up part (30 processes waking at once on this machine's CPUs)"))
         for kind, name in (("pi", "Pi client"), ("fw", "firmware")):
-            signed = [e for k, e in errors if k == kind]
+            signed = [e for k, _, e in errors if k == kind]
             if signed:
                 report.append(("play-at, %s: write minus play-at, signed: p1 / p50 / p99 (ms)" % name,
                                "%.1f / %.1f / %.1f" % (percentile(signed, 1), percentile(signed, 50),

@@ -15,7 +15,7 @@ def test_skew_benchmark_runs_and_reports():
                           capture_output=True, text=True, timeout=240)
     assert proc.returncode == 0, proc.stderr[-3000:]
     rows = [line for line in proc.stdout.splitlines() if line.startswith("| ") and "figure" not in line]
-    assert len(rows) == 10, proc.stdout
+    assert len(rows) == 12, proc.stdout
     assert sum("0 writes missing" in r for r in rows) == 2, proc.stdout
     assert sum("4 of 4 datums" in r for r in rows) == 4, proc.stdout
     assert "— /" not in proc.stdout

@@ -105,23 +105,23 @@ def test_timekeeper_loads_with_the_first_play_at():
 SETTLE = """
 import json
 from artcast_fw import config
-from artcast_fw.outputs import Outputs, SETTLE_MS, SETTLE_US
+from artcast_fw.outputs import Outputs
 
 us = [1000000]                      # the board's time in microseconds
-steps = [0]
+slept = []
 
 
-def clock():                        # ticks_ms
+def clock():                        # ticks_ms: the same clock, floored
     return us[0] // 1000
 
 
+def ticks_us():
+    return us[0]
+
+
 def sleep_us(n):
-    steps[0] += 1
+    slept.append(n)
     us[0] += n
-
-
-def frozen_sleep_us(n):             # a clock that never moves: settle() still ends
-    steps[0] += 1
 
 
 class SameClock:                    # server ms == ticks
@@ -131,24 +131,23 @@ class SameClock:                    # server ms == ticks
 
 outs = Outputs(config.check_piece(json.loads(%r)), clock=clock, estimator=SameClock())
 outs.on_value("k/sync", True, 1010)         # due at ticks 1010
-print(outs.tick(clock()), outs.settle(sleep_us), steps[0])      # woken SETTLE_MS early; not yet
-us[0] = 1008400                             # the loop woke 1.6 ms before the moment: to its middle
-print(outs.settle(sleep_us), us[0], steps[0])
+print(outs.tick(clock()), outs.settle(sleep_us, ticks_us), slept)   # woken SETTLE_MS early; not yet
+us[0] = 1008400                             # the loop woke 1.6 ms before the moment
+print(outs.settle(sleep_us, ticks_us), us[0], slept)
 outs.tick(clock())
 print(outs.runtime.outputs[0].last, outs.runtime.late)
 outs.on_value("k/sync", False, 1012)
-us[0] = 1010500
-steps[0] = 0
-print(outs.settle(frozen_sleep_us), steps[0] == 1 + 1000 // SETTLE_US + 5)
+us[0] = 1012000                             # woken late: nothing to settle
+print(outs.settle(sleep_us, ticks_us), len(slept))
 """
 
 
-def test_the_last_stretch_before_a_play_at_is_slept_in_short_steps():
+def test_the_last_stretch_before_a_play_at_is_one_precise_sleep():
     # A poll's ms timeout wakes up to a ms late: the loop is woken
-    # SETTLE_MS early and settle() sleeps to the ms before, then SETTLE_US
-    # steps until ticks_ms reaches the moment, then to the middle of that
-    # ms (fake clock: nothing sleeps), bounded however the clock behaves.
+    # SETTLE_MS early and settle() sleeps once, to the middle of the due
+    # millisecond (ticks_ms floors), from how far into the current ms the
+    # board is (fake clocks: nothing sleeps).
     cfg = json.dumps({"server": "http://127.0.0.1:9", "outputs": [SYNCED]})
     proc = run_micropython(code=SETTLE % cfg, micropypath=[STUBS, FIRMWARE])
     assert proc.returncode == 0, proc.stderr + proc.stdout
-    assert proc.stdout.split("\n")[:4] == ["8 False 0", "True 1010500 8", "True 0", "True True"], proc.stdout
+    assert proc.stdout.split("\n")[:4] == ["8 False []", "True 1010500 [2100]", "True 0", "False 1"], proc.stdout

@@ -14,9 +14,7 @@
 # Play-at: on_value gets the value's Artcast-Play-At (server ms) too; the
 # estimator (timekeeper.py) turns it into ticks_ms and the runtime holds
 # the value until then. tick() asks to be called again SETTLE_MS before
-# that moment and settle() sleeps the rest in short steps watching
-# ticks_ms: a poll's ms timeout wakes up to a ms late (on the ESP32 it
-# waits in RTOS ticks), these steps within ~0.1 ms of the moment.
+# that moment and settle() sleeps the rest in one precise sleep_us().
 
 import time
 
@@ -27,14 +25,17 @@ from artcast_fw import config, devices
 # 50 frames a second while a fade or slew is under way: smooth to the eye
 # and for a servo, and cheap for the ESP32.
 FRAME_MS = 20
-# The last stretch before a held value's moment (ms), slept in steps of
-# SETTLE_US for its last ms, then TICK_MIDDLE_US more: a ticks_ms value
-# stands for its whole millisecond (the clock samples' t0 and t1 were
-# floored too), so its middle is the moment. At most SETTLE_MS + 0.5 ms
-# of the loop per value, sockets unpolled.
+# The last stretch before a held value's moment (ms): one sleep_us() to
+# the middle of the moment's millisecond (a ticks_ms value stands for its
+# whole ms, and the clock samples' t0 and t1 were floored too) instead of
+# a poll, whose whole-ms timeout wakes up to a ms late. One wake-up, no
+# steps: 30 simulated boards share two CPUs in tests/bench/skew.py.
 SETTLE_MS = 2
-SETTLE_US = 100
 TICK_MIDDLE_US = 500
+# ticks_ms and ticks_us count one microsecond clock (ESP32, unix port),
+# both modulo this period, so (ticks_us - 1000 * ticks_ms) mod it is how
+# far into the current ms we are. settle() checks that it is below 1000.
+_PERIOD = time.ticks_add(0, -1) + 1
 
 
 def make_device(spec):
@@ -129,23 +130,25 @@ class Outputs:
                 wait = due
         return wait
 
-    def settle(self, sleep_us=time.sleep_us):
-        """When a held value is due within SETTLE_MS: sleep until it is
-        (whole ms at once while at least one is left, then SETTLE_US steps:
-        a few wake-ups, bounded whatever the clock does), then to the middle
-        of that ms. -> True if it slept."""
+    def settle(self, sleep_us=time.sleep_us, ticks_us=time.ticks_us):
+        """When a held value is due within SETTLE_MS: sleep to the middle
+        of its millisecond in one sleep_us(). -> True if it slept."""
         held = self.runtime.soonest()
+        if held is None:
+            return False
         clock = self.clock
-        left = -1 if held is None else time.ticks_diff(held, clock())
+        ms = clock()
+        us = ticks_us()
+        if clock() != ms:           # a ms edge between the two readings: again
+            ms = clock()
+            us = ticks_us()
+        left = time.ticks_diff(held, ms)
         if not 0 < left <= SETTLE_MS:
             return False
-        if left > 1:
-            sleep_us((left - 1) * 1000)       # still inside the ms before the moment
-        for _ in range(1000 // SETTLE_US + 5):
-            sleep_us(SETTLE_US)
-            if time.ticks_diff(held, clock()) <= 0:
-                sleep_us(TICK_MIDDLE_US)
-                break
+        into = (us - ms * 1000) % _PERIOD
+        if into >= 1000:            # the two counters are not one clock here
+            into = TICK_MIDDLE_US   # (then: on average the middle)
+        sleep_us(left * 1000 - into + TICK_MIDDLE_US)
         return True
 
     def close(self):

@@ -2,7 +2,10 @@
 the simulate backend's recording devices on the real clock, following one
 key; every device write goes to a JSON-lines file as
 [time.monotonic() in ms, state] (the same clock as the benchmark and as
-the MicroPython unix port's ticks_ms).
+the MicroPython unix port's ticks_ms). The device's history holds each
+write's time; the file is written every FLUSH_S, not at the write: 30 kits
+writing files at the very moment they all play a value would queue for
+this machine's CPUs and show as skew.
 
     python skew_kit.py piece.json writes.jsonl       # until SIGTERM
 """
@@ -11,6 +14,8 @@ import asyncio
 import json
 import signal
 import sys
+
+FLUSH_S = 0.1
 
 from artcast_core.piece import load_piece
 from artcast_kinetic.backends.simulate import SimulatedBackend
@@ -31,10 +36,14 @@ def main(piece_path, out_path):
             out.write(json.dumps([t * 1000.0, state]) + "\n")
         written[0] = len(history)
         out.flush()
-    runner.listeners.append(flush)
+
+    async def flushing():
+        while True:
+            await asyncio.sleep(FLUSH_S)
+            flush()
 
     async def run():
-        task = asyncio.ensure_future(runner.run())
+        task = asyncio.ensure_future(runner.run(extra=[flushing()]))
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGTERM, task.cancel)
         try:

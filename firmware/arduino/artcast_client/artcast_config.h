@@ -93,7 +93,7 @@
 #endif
 // How often the server's clock is sampled for play-at, once in use (ms).
 #ifndef ARTCAST_CLOCK_INTERVAL_MS
-#define ARTCAST_CLOCK_INTERVAL_MS 300000UL
+#define ARTCAST_CLOCK_INTERVAL_MS 60000UL
 #endif
 // Frames per second for fades and servo slews.
 #ifndef ARTCAST_FRAME_MS

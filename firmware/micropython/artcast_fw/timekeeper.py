@@ -25,8 +25,10 @@ from artcast_core.clock import RETRY_MS, ClockEstimator
 from artcast_core.errors import WireError
 from artcast_core.http import build_get, parse_response, response_complete
 
-# A board's crystal drifts a few ms an hour: every five minutes is plenty.
-INTERVAL_MS = 300000
+# A board's crystal is good to 10-40 ppm: 0.6-2.4 ms a minute, so a burst a
+# minute (as on the Pi, artcast_core.clock's default) keeps drift under the
+# estimate's own error; five minutes would let it reach 3-12 ms.
+INTERVAL_MS = 60000
 TIMEOUT_S = 1
 MAX_ANSWER = 1024
 

@@ -432,5 +432,9 @@ void loop() {
     frame_now = false;
     piece.frame(now);
   }
-  delay(2);  // let the Wi-Fi stack run; still 50 frames a second
+  // Let the Wi-Fi stack run (still 50 frames a second), but no longer than
+  // until a held play-at value is due: its moment is drawn within a ms.
+  unsigned long rest = 2;
+  if (piece.next_due(millis(), wait) && wait < rest) rest = wait;
+  delay(rest);
 }

@@ -132,13 +132,19 @@ def create_app(hub, settings):
     async def internal(request):
         return error(500, "Internal server error (see the error log)")
 
+    async def under_key(request, key, name):
+        """A route /artcasts/<key>/<name>: the value of a real key whose last
+        segment is `name` (it wins), a 400 for a bad key, or None: go on."""
+        if key + "/" + name in hub.artcasts:
+            return await artcast(request, key + "/" + name)
+        problem = path_key_problem(key)
+        return error(400, "Bad key: " + problem) if problem is not None else None
+
     @app.get("/artcasts/<path:key>/history")
     async def history(request, key):
-        if key + "/history" in hub.artcasts:      # a real key whose last segment is "history"
-            return await artcast(request, key + "/history")
-        problem = path_key_problem(key)
-        if problem is not None:
-            return error(400, "Bad key: " + problem)
+        answer = await under_key(request, key, "history")
+        if answer is not None:
+            return answer
         try:
             n = int(request.args.get("n", hub.history_length))
         except ValueError:
@@ -151,11 +157,9 @@ def create_app(hub, settings):
 
     @app.get("/artcasts/<path:key>/control")
     async def control(request, key):
-        if key + "/control" in hub.artcasts:      # a real key whose last segment is "control"
-            return await artcast(request, key + "/control")
-        problem = path_key_problem(key)
-        if problem is not None:
-            return error(400, "Bad key: " + problem)
+        answer = await under_key(request, key, "control")
+        if answer is not None:
+            return answer
         return control_page(key, hub.meta(key), int(hold_time(20, settings.poll_timeout))), 200, \
             {"Content-Type": "text/html; charset=UTF-8", "Cache-Control": "no-store"}
 

@@ -13,7 +13,7 @@ here or set with textContent in the browser, never parsed as markup.
 import json
 import time
 
-from artcast_server.pages import _license_html, escape
+from artcast_server.pages import escape, meta_paragraphs
 from artcast_server.responses import HTML, JSON, error
 
 _HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]")
@@ -160,13 +160,7 @@ def dashboard_page(entries, next_after=None):
     cards = []
     for entry in entries:
         key = entry["key"]
-        meta = []
-        for field in ("description", "provenance"):
-            if entry.get(field):
-                meta.append("<p class=\"meta\">%s</p>" % escape(entry[field]))
-        license_html = _license_html(entry)
-        if license_html:
-            meta.append("<p class=\"meta\">License: %s</p>" % license_html)
+        meta = meta_paragraphs(entry)
         text = " ".join([key, entry.get("description") or "", entry.get("provenance") or ""])
         cards.append("<article class=\"card\" data-key=\"%s\" data-text=\"%s\"><h2><a href=\"/artcasts/%s\">"
                      "<code>%s</code></a><span class=\"badge\">stale</span></h2><div class=\"value\">–</div>%s</article>"

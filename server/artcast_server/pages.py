@@ -86,6 +86,17 @@ def _license_html(meta):
     return "<a href=\"%s\" rel=\"license\">%s</a>" % (escape(target), escape(title))
 
 
+def meta_paragraphs(meta):
+    """A key's registered description, provenance and license as
+    <p class="meta"> paragraphs (the live page and the dashboard's cards)."""
+    paragraphs = ["<p class=\"meta\">%s</p>" % escape(meta[field])
+                  for field in ("description", "provenance") if meta.get(field)]
+    licence = _license_html(meta)
+    if licence:
+        paragraphs.append("<p class=\"meta\">License: %s</p>" % licence)
+    return paragraphs
+
+
 def list_page(entries, next_after=None):
     """`entries` as for GET /artcasts (JSON): dicts with "key" and metadata;
     `next_after`: the last key of this page when more follow."""
@@ -174,12 +185,7 @@ def live_page(key, meta, hold, known=True, close=(), qr=""):
         else:
             note += " See <a href=\"/artcasts\">all artcasts</a>."
         extra.append("<p id=\"unknown\" class=\"note\">%s</p>" % note)
-    for field in ("description", "provenance"):
-        if meta.get(field):
-            extra.append("<p class=\"meta\">%s</p>" % escape(meta[field]))
-    licence = _license_html(meta)
-    if licence:
-        extra.append("<p class=\"meta\">License: %s</p>" % licence)
+    extra.extend(meta_paragraphs(meta))
     script = _LIVE_SCRIPT % (json.dumps(key).replace("</", "<\\/"), hold)
     body = ("<p><a href=\"/artcasts\">All artcasts</a></p><h1>Artcast <code>%s</code></h1>%s"
             "<div id=\"value\" class=\"value\">–</div><canvas id=\"chart\" width=\"600\" height=\"160\" hidden></canvas>"

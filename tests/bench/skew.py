@@ -47,6 +47,7 @@ from kinetic_proxy import DelayingProxy  # noqa: E402
 from measure import percentile  # noqa: E402
 from support.micropython import micropython_command  # noqa: E402
 from support.net import http_get  # noqa: E402
+from support.process import stop_process  # noqa: E402
 from targets import GROUP, REPO, Artcast, env_with_sources  # noqa: E402
 
 sys.path.insert(0, os.path.join(REPO, "clients"))
@@ -121,13 +122,8 @@ class Kit:
         return None
 
     def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc is not None:
+            stop_process(self.proc)
         if self.proxy is not None:
             self.proxy.close()
 

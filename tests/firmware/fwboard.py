@@ -13,6 +13,7 @@ import sys
 import time
 
 from support.micropython import REPO, micropython_command
+from support.process import stop_process
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 STUBS = os.path.join(HERE, "stubs")
@@ -153,13 +154,8 @@ class Board:
             raise AssertionError("firmware still running; console:\n" + self.console()[-3000:])
 
     def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc is not None:
+            stop_process(self.proc)
         if getattr(self, "_out", None):
             self._out.close()
 

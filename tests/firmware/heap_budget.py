@@ -45,24 +45,6 @@ from support.server import ServerProcess  # noqa: E402
 TOOL = os.environ.get("ARTCAST_MICROPYTHON32", "/work/shared/tools/micropython32")
 DRIVER = os.path.join(HERE, "heap_driver.py")
 
-# The board's neopixel.write() hands the buffer to machine.bitstream and
-# allocates nothing per frame; the test stand-in records hex (allocates).
-NEOPIXEL = '''
-class NeoPixel:
-    ORDER = (1, 0, 2, 3)
-    def __init__(self, pin, n, bpp=3, timing=1):
-        self.pin = pin
-        self.n = n
-        self.bpp = bpp
-        self.buf = bytearray(n * bpp)
-        self.writes = 0
-    def __len__(self):
-        return self.n
-    def write(self):
-        self.writes += 1
-'''
-
-
 # Compact stand-ins for the board's built-in machine and network modules
 # (built into the firmware image on a board, so they take no heap there;
 # the recording stand-ins in stubs/ would take ~6 KB).
@@ -158,7 +140,8 @@ class Bench:
         deploy.build(self.bundle)
         self.stand_ins = os.path.join(work, "stand_ins")
         os.makedirs(self.stand_ins)
-        for name, text in (("neopixel", NEOPIXEL), ("machine", MACHINE), ("network", NETWORK)):
+        shutil.copy(os.path.join(HERE, "heapstubs", "neopixel.py"), self.stand_ins)
+        for name, text in (("machine", MACHINE), ("network", NETWORK)):
             with open(os.path.join(self.stand_ins, name + ".py"), "w") as f:
                 f.write(text)
 

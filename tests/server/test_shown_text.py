@@ -13,6 +13,7 @@ import pytest
 from artcast_server.dashboard import dashboard_page
 from artcast_server.pages import link_target, list_page, live_page
 from artcast_server.responses import LINK_MAX, license_link
+from support.net import read_until_close
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -110,12 +111,7 @@ def test_link_too_long_uri_sends_no_header():
 def raw_get(port, path):
     with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
         s.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n" % path).encode())
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                return data
-            data += chunk
+        return read_until_close(s)
 
 
 def register_and_wait(server, key, **fields):

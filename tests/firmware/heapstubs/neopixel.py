@@ -1,6 +1,9 @@
-# A neopixel stand-in for heap measurements only: like the board's
-# machine.bitstream, write() allocates nothing per frame (the recording
-# stand-in in ../stubs builds a hex string of every frame).
+# A neopixel stand-in for heap measurements only (heap_budget.py,
+# ota_heap.py). On a board neopixel is built into the firmware image and its
+# write() hands `buf` to machine.bitstream, allocating nothing per frame; the
+# recording stand-in in ../stubs builds a hex string of every frame, so it
+# would count heap the board never uses. The firmware only fills `buf` and
+# calls write() (artcast_fw/devices.py), so that is all this holds.
 
 
 class NeoPixel:
@@ -16,15 +19,6 @@ class NeoPixel:
 
     def __len__(self):
         return self.n
-
-    def __setitem__(self, i, v):
-        offset = i * self.bpp
-        for j in range(self.bpp):
-            self.buf[offset + self.ORDER[j]] = v[j]
-
-    def fill(self, v):
-        for i in range(self.n):
-            self[i] = v
 
     def write(self):
         self.writes += 1
